@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# resmap: kernel module, C1X allocator shim, selftests and the QEMU test bed.
+#
+#   make deps            install/fetch everything (idempotent)
+#   make                 module for KVER (6.1 default, or 6.12; or KDIR=any
+#                        kernel build tree), shim, selftests
+#   make lint            checkpatch --strict, sparse (C=1) and W=1, both kernels
+#   make check           deps + build + host tests + VM tests on 6.1 and 6.12
+#   make vm-check KVER=  VM tests on one kernel
+
+CACHE ?= $(CURDIR)/.cache
+BUILD ?= $(CURDIR)/build
+KVER ?= 6.1
+KVERS := 6.1 6.12
+
+KSFT := $(CACHE)/ksrc/tools/testing/selftests
+export CACHE BUILD KSFT
+
+kabi = $(shell . $(CURDIR)/selftests/vm/kernels.sh && kernel_abi $(1))
+kdir = /usr/src/linux-headers-$(call kabi,$(1))
+ifneq ($(KDIR),)
+KDIR_SEL := $(KDIR)
+else
+KDIR_SEL = $(call kdir,$(KVER))
+endif
+# One object tree per kernel build tree, named after it.
+kmoddir = $(BUILD)/kmod-$(notdir $(realpath $(1)))
+
+.PHONY: all deps modules module-in selftests lint check host-check \
+	vm-check clean
+
+all: modules selftests
+
+deps:
+	@bash selftests/vm/deps.sh $(CACHE)
+
+# Each kernel gets its own object tree: Kbuild's M= directory is filled
+# with links to the sources so 6.1 and 6.12 objects never mix.
+modules:
+	@$(MAKE) --no-print-directory module-in KBDIR=$(KDIR_SEL)
+
+module-in:
+	@test -d $(KBDIR) || { echo "no kernel build tree at '$(KBDIR)': run 'make deps' or pass KDIR="; exit 1; }
+	@d=$(call kmoddir,$(KBDIR)); \
+	mkdir -p $$d/kmod && \
+	ln -sfn $(CURDIR)/Kbuild $$d/Kbuild && \
+	ln -sfn $(CURDIR)/uapi $$d/uapi && \
+	for f in $(wildcard $(CURDIR)/kmod/*.[ch]); do ln -sfn $$f $$d/kmod/; done && \
+	$(MAKE) -C $(KBDIR) M=$$d $(KBUILD_ARGS) modules
+
+selftests:
+	@test -f $(KSFT)/lib.mk || { echo "kselftest harness missing: run 'make deps'"; exit 1; }
+	@$(MAKE) --no-print-directory -C selftests all
+
+lint:
+	@bash selftests/vm/lint.sh
+
+host-check: selftests
+	@$(MAKE) --no-print-directory -C selftests host-check
+
+vm-check: selftests
+	@$(MAKE) --no-print-directory modules KVER=$(KVER)
+	@bash selftests/vm/run-vm.sh $(KVER)
+
+check: deps
+	@bash selftests/vm/check.sh
+
+clean:
+	rm -rf $(BUILD)

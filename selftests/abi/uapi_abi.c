@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The uapi header's ABI: every struct's size and field offsets are the
+ * published ones, identical in C and C++, and every ioctl number encodes
+ * its struct's size (the kernel reads the caller's size from it).
+ */
+#include <stddef.h>
+#include <string.h>
+#include <linux/resmap.h>
+
+#include "kselftest_harness.h"
+#include "uapi_layout.h"
+
+extern const struct uapi_layout_row cxx_layout[];
+
+#define ASSERT_STRUCT(s, size) \
+	_Static_assert(sizeof(struct s) == size, #s " size");
+#define ASSERT_FIELD(s, f, off, size) \
+	_Static_assert(offsetof(struct s, f) == off, #s "." #f " offset"); \
+	_Static_assert(sizeof(((struct s *)0)->f) == size, #s "." #f " size");
+RESMAP_UAPI_STRUCTS(ASSERT_STRUCT)
+RESMAP_UAPI_FIELDS(ASSERT_FIELD)
+
+#define ROW_STRUCT(s, size) { #s, size, sizeof(struct s) },
+#define ROW_FIELD(s, f, off, size) { #s "." #f, off, offsetof(struct s, f) },
+
+static const struct uapi_layout_row c_layout[] = {
+	RESMAP_UAPI_STRUCTS(ROW_STRUCT)
+	RESMAP_UAPI_FIELDS(ROW_FIELD)
+	{ NULL, 0, 0 }
+};
+
+TEST(c_and_cxx_agree)
+{
+	int i;
+
+	for (i = 0; c_layout[i].name; i++) {
+		ASSERT_NE(NULL, cxx_layout[i].name);
+		ASSERT_STREQ(c_layout[i].name, cxx_layout[i].name);
+		EXPECT_EQ(c_layout[i].expected, c_layout[i].actual)
+			TH_LOG("C: %s", c_layout[i].name);
+		EXPECT_EQ(cxx_layout[i].expected, cxx_layout[i].actual)
+			TH_LOG("C++: %s", cxx_layout[i].name);
+	}
+	ASSERT_EQ(NULL, cxx_layout[i].name);
+}
+
+/* Every u64 is naturally aligned so 32-bit callers share the layout. */
+TEST(natural_alignment)
+{
+	EXPECT_EQ(0, sizeof(struct resmap_version) % 8);
+	EXPECT_EQ(0, offsetof(struct resmap_version, features) % 8);
+	EXPECT_EQ(0, offsetof(struct resmap_version, reserved) % 8);
+}
+
+TEST(ioctl_numbers)
+{
+	EXPECT_EQ(RESMAP_IOC_MAGIC, _IOC_TYPE(RESMAP_IOC_VERSION));
+	EXPECT_EQ(_IOC_READ | _IOC_WRITE, _IOC_DIR(RESMAP_IOC_VERSION));
+	EXPECT_EQ(0, _IOC_NR(RESMAP_IOC_VERSION));
+	EXPECT_EQ(sizeof(struct resmap_version), _IOC_SIZE(RESMAP_IOC_VERSION));
+	EXPECT_EQ(RESMAP_VERSION_SIZE_VER0, _IOC_SIZE(RESMAP_IOC_VERSION));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The published layout of every uapi struct: once released, a size or an
+ * offset here never changes (structs only grow at the end).  Included by
+ * both the C and the C++ side of the ABI test.
+ */
+#ifndef RESMAP_UAPI_LAYOUT_H
+#define RESMAP_UAPI_LAYOUT_H
+
+/* X(struct, size) */
+#define RESMAP_UAPI_STRUCTS(X)			\
+	X(resmap_version, 48)
+
+/* F(struct, field, offset, size) */
+#define RESMAP_UAPI_FIELDS(F)			\
+	F(resmap_version, flags, 0, 4)		\
+	F(resmap_version, abi_version, 4, 4)	\
+	F(resmap_version, features, 8, 8)	\
+	F(resmap_version, reserved, 16, 32)
+
+struct uapi_layout_row {
+	const char *name;
+	unsigned long expected;
+	unsigned long actual;
+};
+
+#endif

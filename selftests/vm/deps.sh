@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install everything the build and the test bed need, idempotently:
+# Debian packages by name, then (without running any maintainer script)
+# the bootable kernels matching the installed headers and the parts of
+# linux-source-6.1 that the project uses.  A second run only checks.
+#
+# Usage: deps.sh CACHE_DIR
+set -euo pipefail
+
+cache=${1:?usage: deps.sh CACHE_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/kernels.sh"
+
+packages=(
+	build-essential g++ make perl kmod
+	linux-headers-amd64 linux-headers-6.12-amd64
+	qemu-system-x86 busybox-static cpio gzip xz-utils zstd
+	liburing-dev libnuma-dev sparse rsync
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	export DEBIAN_FRONTEND=noninteractive
+	$sudo apt-get update -q
+	$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+mkdir -p "$cache/debs"
+
+# Fetch a package into the cache without installing it (no postinst).
+fetch_deb() {
+	local pkg=$1
+	local deb
+	deb=$(ls "$cache/debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
+	if [ -z "$deb" ]; then
+		(cd "$cache/debs" && apt-get download "$pkg" >&2)
+		deb=$(ls "$cache/debs/${pkg}_"*.deb | head -n 1)
+	fi
+	echo "$deb"
+}
+
+# The kselftest harness, lib.mk, checkpatch and extract-vmlinux, from
+# the same kernel source Debian ships.
+ksrc="$cache/ksrc"
+if [ ! -e "$ksrc/.done" ]; then
+	deb=$(fetch_deb linux-source-6.1)
+	rm -rf "$ksrc" "$cache/ksrc.tmp"
+	mkdir -p "$cache/ksrc.tmp"
+	dpkg-deb --fsys-tarfile "$deb" |
+		tar -xO ./usr/src/linux-source-6.1.tar.xz |
+		tar -xJ -C "$cache/ksrc.tmp" --strip-components=1 \
+			linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+			linux-source-6.1/tools/testing/selftests/kselftest.h \
+			linux-source-6.1/tools/testing/selftests/lib.mk \
+			linux-source-6.1/tools/testing/selftests/run_kselftest.sh \
+			linux-source-6.1/tools/testing/selftests/kselftest \
+			linux-source-6.1/scripts/checkpatch.pl \
+			linux-source-6.1/scripts/spelling.txt \
+			linux-source-6.1/scripts/const_structs.checkpatch \
+			linux-source-6.1/scripts/extract-vmlinux
+	touch "$cache/ksrc.tmp/.done"
+	mv "$cache/ksrc.tmp" "$ksrc"
+fi
+
+# Modules the pmem node needs; their dependencies are added from modinfo.
+topology_modules="nfit nd_pmem nd_btt dax_pmem device_dax kmem"
+
+# Append module $1 and, first, everything it depends on, to $order.
+add_module() {
+	local name=$1 dir=$2 ko dep
+	case " $order " in *" $name "*) return ;; esac
+	ko=$(find "$dir/root/lib/modules" -name "$name.ko" -o -name "$name.ko.xz" -o -name "$name.ko.zst" | head -n 1)
+	[ -n "$ko" ] || { echo "deps: module $name not in image" >&2; exit 1; }
+	case "$ko" in
+	*.xz) xz -dc "$ko" > "$dir/modules/$name.ko" ;;
+	*.zst) zstd -qdc "$ko" > "$dir/modules/$name.ko" ;;
+	*) cp "$ko" "$dir/modules/$name.ko" ;;
+	esac
+	for dep in $(modinfo -F depends "$dir/modules/$name.ko" | tr ',' ' '); do
+		add_module "$dep" "$dir"
+	done
+	order="$order $name"
+}
+
+for kver in $KVERS; do
+	abi=$(kernel_abi "$kver")
+	dir="$cache/kernel/$abi"
+	[ -e "$dir/.done" ] && continue
+	echo "deps: preparing bootable kernel $abi"
+	deb=$(fetch_deb "linux-image-$abi-unsigned")
+	rm -rf "$dir"
+	mkdir -p "$dir/root" "$dir/modules"
+	dpkg-deb -x "$deb" "$dir/root"
+	# An ELF vmlinux boots through PVH and skips slow in-guest
+	# decompression under software emulation.
+	sh "$ksrc/scripts/extract-vmlinux" "$dir/root/boot/vmlinuz-$abi" > "$dir/vmlinux"
+	order=""
+	for m in $topology_modules; do
+		add_module "$m" "$dir"
+	done
+	echo "$order" > "$dir/modules/load-order"
+	rm -rf "$dir/root"
+	touch "$dir/.done"
+done
+rm -f "$cache"/debs/linux-image-*.deb
+echo "deps: ready (cache: $cache)"

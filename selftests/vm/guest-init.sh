@@ -1,0 +1,54 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# PID 1 of the test bed guest: bring up the pmem node, load resmap.ko, run
+# the installed kselftests, unload, then print dmesg for the host to scan.
+# Each step the host should count is printed as a TAP line "# ok - ..." or
+# "# not ok - ...", the same shape as a kselftest case under the runner.
+
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+# What udev would add; the kselftest runner logs to /dev/stdout.
+ln -s /proc/self/fd /dev/fd
+ln -s /proc/self/fd/0 /dev/stdin
+ln -s /proc/self/fd/1 /dev/stdout
+ln -s /proc/self/fd/2 /dev/stderr
+mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+
+step() {
+	name=$1
+	shift
+	if "$@" > /tmp/step.log 2>&1; then
+		echo "# ok - testbed: $name"
+		return 0
+	fi
+	echo "# not ok - testbed: $name"
+	sed 's/^/# # /' /tmp/step.log
+	return 1
+}
+
+load_modules() {
+	for m in $(cat /lib/modules/load-order); do
+		insmod "/lib/modules/$m.ko" || return 1
+	done
+}
+
+echo RESMAP-TAP-BEGIN
+echo "# testbed: kernel $(uname -r)"
+if step "kernel modules for the pmem node load" load_modules &&
+   step "pmem node online through dax kmem" sh /bin/pmem-node.sh &&
+   step "insmod resmap.ko" insmod /lib/modules/resmap.ko; then
+	cd /kselftest && ./run_kselftest.sh
+	cd /
+	step "rmmod resmap" rmmod resmap
+fi
+echo RESMAP-TAP-END
+echo RESMAP-DMESG-BEGIN
+dmesg
+echo RESMAP-DMESG-END
+sync
+poweroff -f

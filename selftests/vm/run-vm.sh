@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot one Debian kernel (KVER 6.1 or 6.12) in QEMU with the resmap test
+# topology and run the VM kselftests there:
+#   node0 = 512M DRAM + cpu0, node1 = 512M DRAM + cpu1 (one socket each),
+#   node2 = 1 GiB NVDIMM onlined as CPU-less system RAM by dax kmem,
+#   HMAT: local DRAM 100 ns / 20 GB/s, remote 150 / 10, NVDIMM 300 / 5.
+# Prints the guest's TAP lines plus the host's own checks (guest finished
+# in time, dmesg clean).  Exit status: 0 if every line is "ok".
+#
+# Usage: run-vm.sh KVER   (env: CACHE, BUILD, VM_TIMEOUT seconds)
+set -euo pipefail
+
+kver=${1:?usage: run-vm.sh KVER}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+CACHE=${CACHE:-$top/.cache}
+BUILD=${BUILD:-$top/build}
+timeout_s=${VM_TIMEOUT:-600}
+. "$here/kernels.sh"
+
+abi=$(kernel_abi "$kver")
+kernel=$CACHE/kernel/$abi
+ko=$BUILD/kmod-linux-headers-$abi/resmap.ko
+work=$BUILD/vm-$abi
+root=$work/root
+for f in "$kernel/.done" "$ko"; do
+	[ -e "$f" ] || { echo "missing $f: run 'make deps' and 'make modules KVER=$kver'" >&2; exit 1; }
+done
+
+rm -rf "$work"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
+cp /bin/busybox "$root/bin/busybox"
+cp "$kernel"/modules/*.ko "$kernel/modules/load-order" "$root/lib/modules/"
+cp "$ko" "$root/lib/modules/resmap.ko"
+cp "$here/guest-init.sh" "$root/init"
+cp "$here/pmem-node.sh" "$root/bin/pmem-node.sh"
+make -s --no-print-directory -C "$top/selftests" ksft-install \
+	DEST="$root/kselftest" COLLECTIONS=resmap
+
+# The test programs' shared libraries (libc, and later libnuma, liburing),
+# at the paths the dynamic linker looks for them.
+find "$root/kselftest" -type f -perm -u+x | while read -r f; do
+	[ "$(head -c 4 "$f" | tr -d '\0')" = "$(printf '\177ELF')" ] || continue
+	ldd "$f" | awk '/=> \// { print $3 } /^\t\// { print $1 }'
+done | sort -u | while read -r lib; do
+	cp -L --parents "$lib" "$root/"
+done
+
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$work/initrd.gz"
+
+hmat=()
+for i in 0 1; do
+	for t in 0 1 2; do
+		if [ $t = 2 ]; then lat=300 bw=5G
+		elif [ $t = $i ]; then lat=100 bw=20G
+		else lat=150 bw=10G
+		fi
+		hmat+=(-numa "hmat-lb,initiator=$i,target=$t,hierarchy=memory,data-type=access-latency,latency=$lat"
+		       -numa "hmat-lb,initiator=$i,target=$t,hierarchy=memory,data-type=access-bandwidth,bandwidth=$bw")
+	done
+done
+
+status=0
+timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
+	-M q35,nvdimm=on,hmat=on -cpu max -smp 2,sockets=2,cores=1,threads=1 \
+	-bios /usr/share/qemu/qboot.rom \
+	-m 1G,slots=2,maxmem=4G \
+	-object memory-backend-ram,id=m0,size=512M \
+	-object memory-backend-ram,id=m1,size=512M \
+	-numa node,nodeid=0,cpus=0,memdev=m0 \
+	-numa node,nodeid=1,cpus=1,memdev=m1 \
+	-numa node,nodeid=2,initiator=0 \
+	-numa dist,src=0,dst=1,val=20 -numa dist,src=0,dst=2,val=30 \
+	-numa dist,src=1,dst=2,val=30 \
+	"${hmat[@]}" \
+	-object memory-backend-ram,id=nv1,size=1G \
+	-device nvdimm,id=nvdimm1,memdev=nv1,node=2 \
+	-nic none -kernel "$kernel/vmlinux" -initrd "$work/initrd.gz" \
+	-append 'console=ttyS0 loglevel=1 panic=-1 oops=panic cryptomgr.notests tsc=reliable no_timer_check mitigations=off' \
+	-nographic -no-reboot < /dev/null > "$work/console.log" 2>&1 || status=$?
+
+tr -d '\r' < "$work/console.log" > "$work/console.txt"
+sed -n '/^RESMAP-TAP-BEGIN$/,/^RESMAP-TAP-END$/p' "$work/console.txt" | sed '1d;$d'
+
+if grep -qx RESMAP-DMESG-END "$work/console.txt"; then
+	echo "# ok - testbed: guest ran to the end"
+else
+	echo "# not ok - testbed: guest ran to the end (qemu status $status, timeout ${timeout_s}s)"
+	tail -n 40 "$work/console.txt" | sed 's/^/# # /'
+fi
+
+sed -n '/^RESMAP-DMESG-BEGIN$/,/^RESMAP-DMESG-END$/p' "$work/console.txt" > "$work/dmesg.txt"
+bad='WARNING:|BUG:|BUG |Oops|general protection|KASAN|UBSAN|kmemleak|unreferenced object|circular locking|recursive locking|lockdep|inconsistent lock state|Call Trace|Bad page|list_add corruption|list_del corruption|refcount_t:|soft lockup|hung_task|blocked for more than'
+if grep -Eq "$bad" "$work/dmesg.txt"; then
+	echo "# not ok - testbed: guest dmesg clean"
+	grep -E -B2 -A20 "$bad" "$work/dmesg.txt" | head -n 80 | sed 's/^/# # /'
+else
+	echo "# ok - testbed: guest dmesg clean"
+fi
