@@ -28,7 +28,7 @@ endif
 kmoddir = $(BUILD)/kmod-$(notdir $(realpath $(1)))
 
 .PHONY: all deps modules module-in selftests lint check host-check \
-	vm-check clean
+	vm-check demo clean
 
 all: modules selftests
 
@@ -68,3 +68,8 @@ check: deps
 
 clean:
 	rm -rf $(BUILD)
+
+demo: deps
+	@$(MAKE) --no-print-directory selftests
+	@$(MAKE) --no-print-directory modules KVER=$(KVER)
+	@VM_RUN=demo bash selftests/vm/run-vm.sh $(KVER)

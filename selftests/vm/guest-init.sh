@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # PID 1 of the test bed guest: bring up the pmem node, load resmap.ko, run
-# the installed kselftests, unload, then print dmesg for the host to scan.
+# the installed kselftests (or the demo), unload, then print dmesg for the host to scan.
 # Each step the host should count is printed as a TAP line "# ok - ..." or
 # "# not ok - ...", the same shape as a kselftest case under the runner.
 
@@ -42,8 +42,13 @@ echo "# testbed: kernel $(uname -r)"
 if step "kernel modules for the pmem node load" load_modules &&
    step "pmem node online through dax kmem" sh /bin/pmem-node.sh &&
    step "insmod resmap.ko" insmod /lib/modules/resmap.ko; then
-	cd /kselftest && ./run_kselftest.sh
-	cd /
+	# RESMAP_RUN comes from the kernel command line (run-vm.sh VM_RUN=).
+	if [ "${RESMAP_RUN:-}" = demo ]; then
+		/kselftest/resmap/resmap-demo
+	else
+		cd /kselftest && ./run_kselftest.sh
+		cd /
+	fi
 	step "rmmod resmap" rmmod resmap
 fi
 echo RESMAP-TAP-END

@@ -9,7 +9,8 @@
 # Prints the guest's TAP lines plus the host's own checks (guest finished
 # in time, dmesg clean).  Exit status: 0 if every line is "ok".
 #
-# Usage: run-vm.sh KVER   (env: CACHE, BUILD, VM_TIMEOUT seconds)
+# Usage: run-vm.sh KVER   (env: CACHE, BUILD, VM_TIMEOUT seconds,
+#                          VM_RUN=demo to run resmap-demo instead)
 set -euo pipefail
 
 kver=${1:?usage: run-vm.sh KVER}
@@ -78,7 +79,7 @@ timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	-object memory-backend-ram,id=nv1,size=1G \
 	-device nvdimm,id=nvdimm1,memdev=nv1,node=2 \
 	-nic none -kernel "$kernel/vmlinux" -initrd "$work/initrd.gz" \
-	-append 'console=ttyS0 loglevel=1 panic=-1 oops=panic cryptomgr.notests tsc=reliable no_timer_check mitigations=off' \
+	-append "console=ttyS0 loglevel=1 panic=-1 oops=panic cryptomgr.notests tsc=reliable no_timer_check mitigations=off RESMAP_RUN=${VM_RUN:-tests}" \
 	-nographic -no-reboot < /dev/null > "$work/console.log" 2>&1 || status=$?
 
 tr -d '\r' < "$work/console.log" > "$work/console.txt"
