@@ -13,18 +13,21 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/resmap.h>
+#include "resmap.h"
 
-#define RESMAP_FEATURES	RESMAP_FEAT_VERSION
+#define RESMAP_FEATURES	(RESMAP_FEAT_VERSION | RESMAP_FEAT_RESERVE)
 
 /*
  * Copy a command's argument in: @usize is the caller's struct size (from
  * the ioctl number), @minsize the command's first published size.
  */
-static int resmap_copy_arg(void *karg, size_t ksize, size_t minsize,
-			   const void __user *uarg, size_t usize)
+int resmap_copy_arg(void *karg, size_t ksize, size_t minsize,
+		    const void __user *uarg, size_t usize)
 {
 	if (usize < minsize)
 		return -EINVAL;
@@ -32,8 +35,8 @@ static int resmap_copy_arg(void *karg, size_t ksize, size_t minsize,
 }
 
 /* Copy a command's result out, never more than the caller's size. */
-static int resmap_put_arg(void __user *uarg, size_t usize,
-			  const void *karg, size_t ksize)
+int resmap_put_arg(void __user *uarg, size_t usize, const void *karg,
+		   size_t ksize)
 {
 	if (copy_to_user(uarg, karg, min(usize, ksize)))
 		return -EFAULT;
@@ -71,13 +74,50 @@ static long resmap_ioctl(struct file *file, unsigned int cmd,
 	switch (_IOC_NR(cmd)) {
 	case _IOC_NR(RESMAP_IOC_VERSION):
 		return resmap_ioctl_version(uarg, usize);
+	case _IOC_NR(RESMAP_IOC_RESERVE):
+		return resmap_ioctl_reserve(file, uarg, usize);
+	case _IOC_NR(RESMAP_IOC_COMMIT):
+	case _IOC_NR(RESMAP_IOC_DECOMMIT):
+	case _IOC_NR(RESMAP_IOC_RELEASE):
+		return resmap_ioctl_range(_IOC_NR(cmd), uarg, usize);
 	default:
 		return -ENOTTY;
 	}
 }
 
+static int resmap_open(struct inode *inode, struct file *file)
+{
+	struct resmap_file *rf;
+
+	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
+	if (!rf)
+		return -ENOMEM;
+	mutex_init(&rf->lock);
+	file->private_data = rf;
+	return 0;
+}
+
+static int resmap_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+/* Only RESMAP_IOC_RESERVE maps the device; a plain mmap() is refused. */
+static int resmap_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct resmap_file *rf = file->private_data;
+
+	if (READ_ONCE(rf->reserving) != current)
+		return -ENODEV;
+	return resmap_mmap(file, vma);
+}
+
 static const struct file_operations resmap_fops = {
 	.owner		= THIS_MODULE,
+	.open		= resmap_open,
+	.release	= resmap_release,
+	.mmap		= resmap_file_mmap,
 	.unlocked_ioctl	= resmap_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
@@ -94,15 +134,21 @@ static int __init resmap_init(void)
 {
 	int err;
 
-	err = misc_register(&resmap_dev);
+	err = resmap_zero_pages_init();
 	if (err)
+		return err;
+	err = misc_register(&resmap_dev);
+	if (err) {
 		pr_err("cannot register /dev/resmap: %d\n", err);
+		resmap_zero_pages_exit();
+	}
 	return err;
 }
 
 static void __exit resmap_exit(void)
 {
 	misc_deregister(&resmap_dev);
+	resmap_zero_pages_exit();
 }
 
 module_init(resmap_init);

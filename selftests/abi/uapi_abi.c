@@ -51,15 +51,39 @@ TEST(natural_alignment)
 	EXPECT_EQ(0, sizeof(struct resmap_version) % 8);
 	EXPECT_EQ(0, offsetof(struct resmap_version, features) % 8);
 	EXPECT_EQ(0, offsetof(struct resmap_version, reserved) % 8);
+	EXPECT_EQ(0, sizeof(struct resmap_reserve) % 8);
+	EXPECT_EQ(0, offsetof(struct resmap_reserve, reserved) % 8);
+	EXPECT_EQ(0, sizeof(struct resmap_range) % 8);
+	EXPECT_EQ(0, offsetof(struct resmap_range, reserved) % 8);
 }
+
+/* Published numbers and sizes: changing one breaks every old binary. */
+#define CHECK_IOC(cmd, nr, type, size0)					\
+	do {								\
+		EXPECT_EQ(RESMAP_IOC_MAGIC, _IOC_TYPE(cmd));		\
+		EXPECT_EQ(_IOC_READ | _IOC_WRITE, _IOC_DIR(cmd));	\
+		EXPECT_EQ(nr, _IOC_NR(cmd));				\
+		EXPECT_EQ(sizeof(struct type), _IOC_SIZE(cmd));		\
+		EXPECT_EQ(size0, _IOC_SIZE(cmd));			\
+	} while (0)
 
 TEST(ioctl_numbers)
 {
-	EXPECT_EQ(RESMAP_IOC_MAGIC, _IOC_TYPE(RESMAP_IOC_VERSION));
-	EXPECT_EQ(_IOC_READ | _IOC_WRITE, _IOC_DIR(RESMAP_IOC_VERSION));
-	EXPECT_EQ(0, _IOC_NR(RESMAP_IOC_VERSION));
-	EXPECT_EQ(sizeof(struct resmap_version), _IOC_SIZE(RESMAP_IOC_VERSION));
-	EXPECT_EQ(RESMAP_VERSION_SIZE_VER0, _IOC_SIZE(RESMAP_IOC_VERSION));
+	CHECK_IOC(RESMAP_IOC_VERSION, 0, resmap_version,
+		  RESMAP_VERSION_SIZE_VER0);
+	CHECK_IOC(RESMAP_IOC_RESERVE, 1, resmap_reserve,
+		  RESMAP_RESERVE_SIZE_VER0);
+	CHECK_IOC(RESMAP_IOC_COMMIT, 2, resmap_range, RESMAP_RANGE_SIZE_VER0);
+	CHECK_IOC(RESMAP_IOC_DECOMMIT, 3, resmap_range, RESMAP_RANGE_SIZE_VER0);
+	CHECK_IOC(RESMAP_IOC_RELEASE, 4, resmap_range, RESMAP_RANGE_SIZE_VER0);
+}
+
+TEST(flag_values)
+{
+	EXPECT_EQ(1ULL << 0, RESMAP_FEAT_VERSION);
+	EXPECT_EQ(1ULL << 1, RESMAP_FEAT_RESERVE);
+	EXPECT_EQ(1UL << 0, RESMAP_COMMIT_POPULATE);
+	EXPECT_EQ(1ULL << 40, RESMAP_MAX_ALIGN);
 }
 
 TEST_HARNESS_MAIN

@@ -9,14 +9,27 @@
 
 /* X(struct, size) */
 #define RESMAP_UAPI_STRUCTS(X)			\
-	X(resmap_version, 48)
+	X(resmap_version, 48)			\
+	X(resmap_reserve, 64)			\
+	X(resmap_range, 48)
 
 /* F(struct, field, offset, size) */
 #define RESMAP_UAPI_FIELDS(F)			\
 	F(resmap_version, flags, 0, 4)		\
 	F(resmap_version, abi_version, 4, 4)	\
 	F(resmap_version, features, 8, 8)	\
-	F(resmap_version, reserved, 16, 32)
+	F(resmap_version, reserved, 16, 32)	\
+	F(resmap_reserve, addr, 0, 8)		\
+	F(resmap_reserve, len, 8, 8)		\
+	F(resmap_reserve, align, 16, 8)		\
+	F(resmap_reserve, flags, 24, 4)		\
+	F(resmap_reserve, pad, 28, 4)		\
+	F(resmap_reserve, reserved, 32, 32)	\
+	F(resmap_range, addr, 0, 8)		\
+	F(resmap_range, len, 8, 8)		\
+	F(resmap_range, flags, 16, 4)		\
+	F(resmap_range, pad, 20, 4)		\
+	F(resmap_range, reserved, 24, 24)
 
 struct uapi_layout_row {
 	const char *name;

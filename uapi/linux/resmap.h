@@ -27,6 +27,7 @@
 
 /* Feature bits reported by RESMAP_IOC_VERSION. */
 #define RESMAP_FEAT_VERSION	_BITULL(0)	/* RESMAP_IOC_VERSION */
+#define RESMAP_FEAT_RESERVE	_BITULL(1)	/* RESERVE, COMMIT, DECOMMIT, RELEASE */
 
 /**
  * struct resmap_version - argument of RESMAP_IOC_VERSION
@@ -44,6 +45,57 @@ struct resmap_version {
 
 #define RESMAP_VERSION_SIZE_VER0	48	/* first published size */
 
+/* Largest alignment RESMAP_IOC_RESERVE accepts. */
+#define RESMAP_MAX_ALIGN	_BITULL(40)
+
+/**
+ * struct resmap_reserve - argument of RESMAP_IOC_RESERVE
+ * @addr:     in: 0 for anywhere, or the exact address wanted (aligned to
+ *            @align); an existing mapping there is never replaced (EEXIST).
+ *            out: the reservation's address
+ * @len:      in: length in bytes, a non-zero multiple of the page size
+ * @align:    in: 0 (page), or a power of two from the page size up to
+ *            RESMAP_MAX_ALIGN
+ * @flags:    in: must be 0
+ * @pad:      in: must be 0
+ * @reserved: in: must be 0
+ */
+struct resmap_reserve {
+	__u64 addr;
+	__u64 len;
+	__u64 align;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[4];
+};
+
+#define RESMAP_RESERVE_SIZE_VER0	64
+
+/* RESMAP_IOC_COMMIT flags */
+#define RESMAP_COMMIT_POPULATE	_BITUL(0)	/* fault every page in now */
+
+/**
+ * struct resmap_range - argument of COMMIT, DECOMMIT and RELEASE
+ * @addr:     in: page-aligned start, inside reservations
+ * @len:      in: non-zero page multiple
+ * @flags:    in: RESMAP_COMMIT_* for COMMIT, 0 otherwise
+ * @pad:      in: must be 0
+ * @reserved: in: must be 0
+ */
+struct resmap_range {
+	__u64 addr;
+	__u64 len;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[3];
+};
+
+#define RESMAP_RANGE_SIZE_VER0		48
+
 #define RESMAP_IOC_VERSION	_IOWR(RESMAP_IOC_MAGIC, 0x00, struct resmap_version)
+#define RESMAP_IOC_RESERVE	_IOWR(RESMAP_IOC_MAGIC, 0x01, struct resmap_reserve)
+#define RESMAP_IOC_COMMIT	_IOWR(RESMAP_IOC_MAGIC, 0x02, struct resmap_range)
+#define RESMAP_IOC_DECOMMIT	_IOWR(RESMAP_IOC_MAGIC, 0x03, struct resmap_range)
+#define RESMAP_IOC_RELEASE	_IOWR(RESMAP_IOC_MAGIC, 0x04, struct resmap_range)
 
 #endif /* _UAPI_LINUX_RESMAP_H */

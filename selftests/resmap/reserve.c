@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * RESMAP_IOC_RESERVE, COMMIT, DECOMMIT and RELEASE on a real kernel:
+ * reserved pages fault with SIGSEGV, committed pages read as zero and keep
+ * what is written, decommit gives the pages back and makes them fault
+ * again, fork copies, and bad arguments fail with nothing changed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/resmap.h>
+
+#include "kselftest_harness.h"
+
+static long page_size(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+/* Reserve; returns the address, or NULL with errno set. */
+static char *reserve(int fd, size_t len, size_t align, void *hint)
+{
+	struct resmap_reserve r;
+
+	memset(&r, 0, sizeof(r));
+	r.addr = (unsigned long)hint;
+	r.len = len;
+	r.align = align;
+	if (ioctl(fd, RESMAP_IOC_RESERVE, &r))
+		return NULL;
+	return (char *)(unsigned long)r.addr;
+}
+
+static int range_cmd(int fd, unsigned long cmd, void *addr, size_t len,
+		     unsigned int flags)
+{
+	struct resmap_range r;
+
+	memset(&r, 0, sizeof(r));
+	r.addr = (unsigned long)addr;
+	r.len = len;
+	r.flags = flags;
+	return ioctl(fd, cmd, &r);
+}
+
+/* The signal that touching @p kills a child with, or 0 if none. */
+static int touch_signal(volatile char *p, int write)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (write)
+			*p = 1;
+		else
+			(void)*p;
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+static int resident(void *addr, size_t len)
+{
+	size_t n = len / page_size(), i;
+	unsigned char vec[4096];
+	int count = 0;
+
+	if (n > sizeof(vec) || mincore(addr, len, vec))
+		return -1;
+	for (i = 0; i < n; i++)
+		count += vec[i] & 1;
+	return count;
+}
+
+/* The line of /proc/self/maps that starts at @addr, or "". */
+static void maps_line(void *addr, char *out, size_t len)
+{
+	char line[512], start[32];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	out[0] = 0;
+	snprintf(start, sizeof(start), "%lx-", (unsigned long)addr);
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, start, strlen(start))) {
+			snprintf(out, len, "%s", line);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+FIXTURE(res) {
+	int fd;
+	long pg;
+};
+
+FIXTURE_SETUP(res)
+{
+	self->pg = page_size();
+	self->fd = open(RESMAP_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(res)
+{
+	close(self->fd);
+}
+
+TEST_F(res, reserved_pages_fault)
+{
+	char line[512];
+	char *p = reserve(self->fd, 16 * self->pg, 0, NULL);
+
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(0, (unsigned long)p % self->pg);
+	maps_line(p, line, sizeof(line));
+	EXPECT_NE(NULL, strstr(line, RESMAP_DEVICE)) TH_LOG("maps: %s", line);
+	EXPECT_EQ(SIGSEGV, touch_signal(p, 0));
+	EXPECT_EQ(SIGSEGV, touch_signal(p + 15 * self->pg, 1));
+	EXPECT_EQ(0, resident(p, 16 * self->pg));
+	EXPECT_EQ(0, munmap(p, 16 * self->pg));
+}
+
+TEST_F(res, commit_on_touch_is_zeroed_and_keeps_data)
+{
+	char *p = reserve(self->fd, 16 * self->pg, 0, NULL);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_COMMIT, p + 4 * self->pg,
+			       4 * self->pg, 0));
+	EXPECT_EQ(0, resident(p, 16 * self->pg));
+	for (long i = 4 * self->pg; i < 8 * self->pg; i++)
+		ASSERT_EQ(0, p[i]);
+	memset(p + 4 * self->pg, 0xa5, 2 * self->pg);
+	for (long i = 4 * self->pg; i < 6 * self->pg; i++)
+		ASSERT_EQ((char)0xa5, p[i]);
+	EXPECT_EQ(0, p[7 * self->pg]);
+	/* Outside the committed range: still reserved only. */
+	EXPECT_EQ(SIGSEGV, touch_signal(p + 3 * self->pg, 1));
+	EXPECT_EQ(SIGSEGV, touch_signal(p + 8 * self->pg, 0));
+	/* Committing again keeps the contents. */
+	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_COMMIT, p, 16 * self->pg,
+			       0));
+	EXPECT_EQ((char)0xa5, p[5 * self->pg]);
+	EXPECT_EQ(0, p[0]);
+	EXPECT_EQ(0, munmap(p, 16 * self->pg));
+}
+
+TEST_F(res, populate_decommit_recommit)
+{
+	size_t len = 64 * self->pg;
+	char *p = reserve(self->fd, len, 0, NULL);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_COMMIT, p, len,
+			       RESMAP_COMMIT_POPULATE));
+	EXPECT_EQ(64, resident(p, len));
+	memset(p, 0x5a, len);
+
+	/* Decommit the middle: pages freed, faulting, then zero again. */
+	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_DECOMMIT,
+			       p + 16 * self->pg, 32 * self->pg, 0));
+	EXPECT_EQ(32, resident(p, len));
+	EXPECT_EQ(0, resident(p + 16 * self->pg, 32 * self->pg));
+	EXPECT_EQ(SIGSEGV, touch_signal(p + 16 * self->pg, 0));
+	EXPECT_EQ(SIGSEGV, touch_signal(p + 47 * self->pg, 1));
+	EXPECT_EQ(0x5a, p[15 * self->pg]);
+	EXPECT_EQ(0x5a, p[48 * self->pg]);
+
+	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_COMMIT, p + 16 * self->pg,
+			       32 * self->pg, 0));
+	for (long i = 16 * self->pg; i < 48 * self->pg; i++)
+		ASSERT_EQ(0, p[i]);
+	EXPECT_EQ(0, munmap(p, len));
+}
+
+TEST_F(res, decommit_returns_memory)
+{
+	size_t len = 1024 * self->pg;
+	long before, populated, after;
+	char *p = reserve(self->fd, len, 0, NULL);
+	char buf[256];
+	FILE *f;
+
+	ASSERT_NE(NULL, p);
+#define RSS_ANON(v) do {						\
+		f = fopen("/proc/self/status", "r");			\
+		ASSERT_NE(NULL, f);					\
+		v = -1;							\
+		while (fgets(buf, sizeof(buf), f))			\
+			sscanf(buf, "RssAnon: %ld kB", &v);		\
+		fclose(f);						\
+	} while (0)
+	RSS_ANON(before);
+	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_COMMIT, p, len,
+			       RESMAP_COMMIT_POPULATE));
+	RSS_ANON(populated);
+	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_DECOMMIT, p, len, 0));
+	RSS_ANON(after);
+	EXPECT_LE(before + (long)(len / 1024) * 9 / 10, populated);
+	EXPECT_GE(before + 64, after);
+	EXPECT_EQ(0, munmap(p, len));
+}
+
+TEST_F(res, alignment)
+{
+	size_t aligns[] = { 2UL << 20, 1UL << 30, 64UL << 10 };
+
+	for (unsigned int i = 0; i < 3; i++) {
+		char *p = reserve(self->fd, 2UL << 20, aligns[i], NULL);
+
+		ASSERT_NE(NULL, p) TH_LOG("align %zu: %s", aligns[i],
+					  strerror(errno));
+		EXPECT_EQ(0, (unsigned long)p % aligns[i]);
+		ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_COMMIT, p,
+				       self->pg, 0));
+		p[0] = 1;
+		/* Only len is reserved: the page after it is not ours. */
+		EXPECT_EQ(-1, range_cmd(self->fd, RESMAP_IOC_COMMIT,
+					p + (2UL << 20), self->pg, 0));
+		EXPECT_EQ(ENXIO, errno);
+		EXPECT_EQ(0, munmap(p, 2UL << 20));
+	}
+}
+
+TEST_F(res, hint_never_replaces)
+{
+	size_t len = 8 * self->pg;
+	char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p;
+
+	ASSERT_NE(MAP_FAILED, m);
+	m[0] = 42;
+	EXPECT_EQ(NULL, reserve(self->fd, len, 0, m));
+	EXPECT_EQ(EEXIST, errno);
+	EXPECT_EQ(NULL, reserve(self->fd, len, 0, m + 4 * self->pg));
+	EXPECT_EQ(EEXIST, errno);
+	EXPECT_EQ(42, m[0]);
+
+	ASSERT_EQ(0, munmap(m, len));
+	p = reserve(self->fd, len, 0, m);
+	EXPECT_EQ(m, p);
+	EXPECT_EQ(SIGSEGV, touch_signal(p, 0));
+	EXPECT_EQ(0, munmap(p, len));
+}
+
+TEST_F(res, reserve_bad_arguments)
+{
+	struct resmap_reserve r;
+	long pg = self->pg;
+
+	EXPECT_EQ(NULL, reserve(self->fd, 0, 0, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(NULL, reserve(self->fd, pg + 1, 0, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(NULL, reserve(self->fd, pg, 3 * pg, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(NULL, reserve(self->fd, pg, pg / 2, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(NULL, reserve(self->fd, pg, RESMAP_MAX_ALIGN * 2, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(NULL, reserve(self->fd, pg, 2UL << 20, (void *)(1UL << 30) + pg));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(NULL, reserve(self->fd, 1UL << 62, 0, NULL));
+	EXPECT_EQ(ENOMEM, errno);
+	EXPECT_EQ(NULL, reserve(self->fd, 2 * pg, 0, (void *)-pg));
+	EXPECT_EQ(ENOMEM, errno);
+
+	memset(&r, 0, sizeof(r));
+	r.len = pg;
+	r.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, RESMAP_IOC_RESERVE, &r));
+	EXPECT_EQ(EINVAL, errno);
+	r.flags = 0;
+	r.pad = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, RESMAP_IOC_RESERVE, &r));
+	EXPECT_EQ(EINVAL, errno);
+	r.pad = 0;
+	r.reserved[3] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, RESMAP_IOC_RESERVE, &r));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, r.addr);
+}
+
+TEST_F(res, range_bad_arguments)
+{
+	long pg = self->pg;
+	char *p = reserve(self->fd, 8 * pg, 0, NULL);
+	char *anon = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct resmap_range r;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(MAP_FAILED, anon);
+	EXPECT_EQ(-1, range_cmd(self->fd, RESMAP_IOC_COMMIT, p + 1, pg, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, range_cmd(self->fd, RESMAP_IOC_COMMIT, p, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, range_cmd(self->fd, RESMAP_IOC_COMMIT, p, pg + 7, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, range_cmd(self->fd, RESMAP_IOC_COMMIT, p, -pg, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, range_cmd(self->fd, RESMAP_IOC_COMMIT, p, pg, 2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, range_cmd(self->fd, RESMAP_IOC_DECOMMIT, p, pg,
+				RESMAP_COMMIT_POPULATE));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&r, 0, sizeof(r));
+	r.addr = (unsigned long)p;
+	r.len = pg;
+	r.reserved[0] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, RESMAP_IOC_COMMIT, &r));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* Not a reservation, or running past one: ENXIO, nothing changed. */
+	EXPECT_EQ(-1, range_cmd(self->fd, RESMAP_IOC_COMMIT, anon, pg, 0));
+	EXPECT_EQ(ENXIO, errno);
+	EXPECT_EQ(-1, range_cmd(self->fd, RESMAP_IOC_COMMIT, p, 9 * pg, 0));
+	EXPECT_EQ(ENXIO, errno);
+	EXPECT_EQ(SIGSEGV, touch_signal(p, 0));
+	EXPECT_EQ(-1, range_cmd(self->fd, RESMAP_IOC_RELEASE, anon, pg, 0));
+	EXPECT_EQ(ENXIO, errno);
+	anon[0] = 7;
+	EXPECT_EQ(7, anon[0]);
+	EXPECT_EQ(0, munmap(anon, pg));
+	EXPECT_EQ(0, munmap(p, 8 * pg));
+}
+
+TEST_F(res, direct_mmap_refused)
+{
+	void *m = mmap(NULL, self->pg, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		       self->fd, 0);
+
+	EXPECT_EQ(MAP_FAILED, m);
+	EXPECT_EQ(ENODEV, errno);
+	m = mmap(NULL, self->pg, PROT_READ, MAP_SHARED, self->fd, 0);
+	EXPECT_EQ(MAP_FAILED, m);
+}
+
+TEST_F(res, fork_copies)
+{
+	size_t len = 8 * self->pg;
+	char *p = reserve(self->fd, len, 0, NULL);
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_COMMIT, p, len, 0));
+	memset(p, 'P', 4 * self->pg);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int bad = p[0] != 'P' || p[5 * self->pg] != 0;
+
+		memset(p, 'C', len);
+		/* The child's decommit must not reach the parent. */
+		bad |= range_cmd(self->fd, RESMAP_IOC_DECOMMIT, p, len, 0);
+		_exit(bad);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ('P', p[0]);
+	EXPECT_EQ('P', p[4 * self->pg - 1]);
+	EXPECT_EQ(0, p[5 * self->pg]);
+	EXPECT_EQ(0, munmap(p, len));
+}
+
+TEST_F(res, release_and_partial_munmap)
+{
+	long pg = self->pg;
+	char line[512];
+	char *p = reserve(self->fd, 16 * pg, 0, NULL);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_COMMIT, p, 16 * pg,
+			       RESMAP_COMMIT_POPULATE));
+	memset(p, 1, 16 * pg);
+	/* Punch a hole: the rest keeps working on both sides. */
+	ASSERT_EQ(0, munmap(p + 4 * pg, 4 * pg));
+	EXPECT_EQ(1, p[3 * pg]);
+	EXPECT_EQ(1, p[8 * pg]);
+	EXPECT_EQ(-1, range_cmd(self->fd, RESMAP_IOC_COMMIT, p, 16 * pg, 0));
+	EXPECT_EQ(ENXIO, errno);
+	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_DECOMMIT, p + 8 * pg,
+			       8 * pg, 0));
+	EXPECT_EQ(SIGSEGV, touch_signal(p + 8 * pg, 0));
+	EXPECT_EQ(1, p[0]);
+
+	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_RELEASE, p + 8 * pg,
+			       8 * pg, 0));
+	maps_line(p + 8 * pg, line, sizeof(line));
+	EXPECT_STREQ("", line);
+	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_RELEASE, p, 4 * pg, 0));
+	maps_line(p, line, sizeof(line));
+	EXPECT_STREQ("", line);
+}
+
+TEST_HARNESS_MAIN
