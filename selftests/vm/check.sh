@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make check: build everything, run the host tests, then the VM tests on
+# make check: build everything, lint the kernel code (checkpatch, sparse,
+# W=1), run the host tests, then the VM tests on
 # every kernel the project supports; print each part's TAP, a summary per
 # part, and a final "N passed, N failed[, N skipped]".  Exit 1 on any
 # failure.  (make deps has already run.)
@@ -43,6 +44,7 @@ build_all() {
 }
 
 part build build_all
+part lint bash "$here/lint.sh"
 part host make -C "$top" --no-print-directory host-check
 for k in $KVERS; do
 	part "vm-$k" bash "$here/run-vm.sh" "$k"

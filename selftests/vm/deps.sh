@@ -42,7 +42,7 @@ fetch_deb() {
 	local deb
 	deb=$(ls "$cache/debs/${pkg}_"*.deb 2>/dev/null | head -n 1 || true)
 	if [ -z "$deb" ]; then
-		(cd "$cache/debs" && apt-get download "$pkg" >&2)
+		(cd "$cache/debs" && apt-get -q -o APT::Sandbox::User=root download "$pkg" >&2)
 		deb=$(ls "$cache/debs/${pkg}_"*.deb | head -n 1)
 	fi
 	echo "$deb"

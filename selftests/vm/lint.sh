@@ -31,5 +31,9 @@ for k in $KVERS; do
 	fi
 done
 
-[ $fail -eq 0 ] && echo "lint: clean"
+if [ $fail -eq 0 ]; then
+	echo "# ok - lint: checkpatch, sparse and W=1 clean"
+else
+	echo "# not ok - lint: checkpatch, sparse and W=1 clean"
+fi
 exit $fail
