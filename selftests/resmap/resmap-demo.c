@@ -13,41 +13,7 @@
 #include <unistd.h>
 #include <linux/resmap.h>
 
-#define NODE_SYS "/sys/devices/system/node"
-
-static void read_text(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-
-	buf[0] = 0;
-	if (f) {
-		if (!fgets(buf, len, f))
-			buf[0] = 0;
-		fclose(f);
-	}
-	buf[strcspn(buf, "\n")] = 0;
-}
-
-static long meminfo_kib(int node, const char *key)
-{
-	char path[128], line[256], name[64];
-	long kib;
-	FILE *f;
-
-	snprintf(path, sizeof(path), NODE_SYS "/node%d/meminfo", node);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Node %*d %63[^:]: %ld kB", name, &kib) == 2 &&
-		    !strcmp(name, key)) {
-			fclose(f);
-			return kib;
-		}
-	}
-	fclose(f);
-	return -1;
-}
+#include "nodeinfo.h"
 
 int main(void)
 {
@@ -77,13 +43,13 @@ int main(void)
 		snprintf(path, sizeof(path), NODE_SYS "/node%d/cpulist", node);
 		if (access(path, R_OK))
 			continue;
-		read_text(path, cpus, sizeof(cpus));
+		read_line(path, cpus, sizeof(cpus));
 		snprintf(path, sizeof(path), NODE_SYS "/node%d/distance", node);
-		read_text(path, dist, sizeof(dist));
+		read_line(path, dist, sizeof(dist));
 		printf("%-5d %-22s %10ld %10ld %-6s %s\n", node,
 		       cpus[0] ? "DRAM" : "CPU-less (pmem/CXL)",
-		       meminfo_kib(node, "MemTotal") / 1024,
-		       meminfo_kib(node, "MemFree") / 1024,
+		       node_meminfo_kib(node, "MemTotal") / 1024,
+		       node_meminfo_kib(node, "MemFree") / 1024,
 		       cpus[0] ? cpus : "-", dist);
 	}
 	return 0;

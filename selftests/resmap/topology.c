@@ -11,42 +11,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-
-#define NODE_SYS "/sys/devices/system/node"
-
-static int read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	if (!fgets(buf, len, f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
-}
-
-/* MemTotal of a node in KiB, -1 if unknown. */
-static long node_mem_kib(int node)
-{
-	char path[128], line[256];
-	long kib = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), NODE_SYS "/node%d/meminfo", node);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Node %*d MemTotal: %ld kB", &kib) == 1)
-			break;
-	}
-	fclose(f);
-	return kib;
-}
+#include "nodeinfo.h"
 
 TEST(nodes)
 {
@@ -68,8 +33,8 @@ TEST(pmem_node_is_cpuless_with_memory)
 	ASSERT_EQ(0, read_line(NODE_SYS "/node2/cpulist", buf, sizeof(buf)));
 	EXPECT_STREQ("", buf);
 	/* 1 GiB NVDIMM: whole 128 MiB blocks after the devdax info block. */
-	EXPECT_LE(512L * 1024, node_mem_kib(2));
-	EXPECT_GE(1024L * 1024, node_mem_kib(2));
+	EXPECT_LE(512L * 1024, node_meminfo_kib(2, "MemTotal"));
+	EXPECT_GE(1024L * 1024, node_meminfo_kib(2, "MemTotal"));
 }
 
 TEST(pmem_node_comes_from_dax_kmem)

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Reading NUMA node facts from sysfs, shared by the tests and the demo. */
+#ifndef RESMAP_NODEINFO_H
+#define RESMAP_NODEINFO_H
+
+#include <stdio.h>
+#include <string.h>
+
+#define NODE_SYS "/sys/devices/system/node"
+
+/* First line of @path without its newline; -1 if unreadable. */
+static inline int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (!f)
+		return -1;
+	if (!fgets(buf, len, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+/* A node's meminfo value in KiB ("MemTotal", "MemFree", ...); -1 if none. */
+static inline long node_meminfo_kib(int node, const char *key)
+{
+	char path[128], line[256], name[64];
+	long kib;
+	FILE *f;
+
+	snprintf(path, sizeof(path), NODE_SYS "/node%d/meminfo", node);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %*d %63[^:]: %ld kB", name, &kib) == 2 &&
+		    !strcmp(name, key)) {
+			fclose(f);
+			return kib;
+		}
+	}
+	fclose(f);
+	return -1;
+}
+
+#endif
