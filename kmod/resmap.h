@@ -33,6 +33,7 @@ struct resmap_set {
 /* A pending set change for one VMA, built before anything is changed. */
 struct resmap_change {
 	struct vm_area_struct *vma;
+	unsigned long start, end;	/* the command's range within vma */
 	struct resmap_set *set;		/* the new set */
 	struct resmap_change *next;
 };

@@ -120,12 +120,13 @@ static int resmap_build_changes(struct mm_struct *mm, unsigned long start,
 		if (!c)
 			goto fail_nomem;
 		c->vma = vma;
+		c->start = addr;
+		c->end = min(end, vma->vm_end);
 		c->next = NULL;
 		c->set = resmap_set_edit(vma->vm_private_data, vma->vm_pgoff,
 					 vma->vm_pgoff + vma_pages(vma),
-					 resmap_pgoff(vma, addr),
-					 resmap_pgoff(vma, min(end, vma->vm_end)),
-					 commit);
+					 resmap_pgoff(vma, c->start),
+					 resmap_pgoff(vma, c->end), commit);
 		*tail = c;
 		tail = &c->next;
 		if (!c->set)
@@ -205,17 +206,14 @@ static int resmap_commit(struct mm_struct *mm, unsigned long start,
 
 	if (!commit) {
 		for (c = changes; c; c = c->next)
-			resmap_zap(c->vma, max(start, c->vma->vm_start),
-				   min(end, c->vma->vm_end) -
-				   max(start, c->vma->vm_start));
+			resmap_zap(c->vma, c->start, c->end - c->start);
 	} else if (populate) {
 		err = resmap_populate(mm, start, end);
 		if (err) {
 			resmap_swap_sets(changes);
 			for (c = changes; c; c = c->next)
 				resmap_zap_outside(c->vma, c->vma->vm_private_data,
-						   max(start, c->vma->vm_start),
-						   min(end, c->vma->vm_end));
+						   c->start, c->end);
 		}
 	}
 	resmap_free_changes(changes);
