@@ -8,6 +8,7 @@
 #   make lint            checkpatch --strict, sparse (C=1) and W=1, both kernels
 #   make check           deps + build + host tests + VM tests on 6.1 and 6.12
 #   make vm-check KVER=  VM tests on one kernel
+#   make vm-run PROG=    one installed test program in the VM (e.g. resmap/lifetime)
 
 CACHE ?= $(CURDIR)/.cache
 BUILD ?= $(CURDIR)/build
@@ -28,7 +29,7 @@ endif
 kmoddir = $(BUILD)/kmod-$(notdir $(realpath $(1)))
 
 .PHONY: all deps modules module-in selftests lint check host-check \
-	vm-check demo clean
+	vm-check vm-run demo clean
 
 all: modules selftests
 
@@ -62,6 +63,11 @@ host-check: selftests
 vm-check: selftests
 	@$(MAKE) --no-print-directory modules KVER=$(KVER)
 	@bash selftests/vm/run-vm.sh $(KVER)
+
+# One installed program in the VM, e.g. make vm-run PROG=resmap/lifetime
+vm-run: selftests
+	@$(MAKE) --no-print-directory modules KVER=$(KVER)
+	@VM_RUN=$(PROG) bash selftests/vm/run-vm.sh $(KVER)
 
 check: deps
 	@bash selftests/vm/check.sh

@@ -11,6 +11,24 @@
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/resmap.h>
+
+/*
+ * One reservation: created by RESMAP_IOC_RESERVE and shared by every VMA
+ * it is split into, forked into or extended by RESMAP_IOC_RESIZE.  Growth
+ * extends only into VMAs of the same reservation, never a neighbour's.
+ * It pins the /dev/resmap file (and so the module) while any VMA lives,
+ * including FORK_SHARE VMAs, whose vm_file is their shmem file.
+ */
+#define RESMAP_RESERVE_FORK_MASK	(RESMAP_RESERVE_FORK_SHARE |	\
+					 RESMAP_RESERVE_FORK_DROP |	\
+					 RESMAP_RESERVE_FORK_ZERO)
+
+struct resmap_resv {
+	refcount_t ref;
+	u32 flags;		/* RESMAP_RESERVE_FORK_* */
+	struct file *file;	/* the device file it was reserved through */
+};
 
 /*
  * The committed pages of one reservation VMA, as sorted, disjoint,
@@ -26,6 +44,7 @@ struct resmap_iv {
 
 struct resmap_set {
 	refcount_t ref;
+	struct resmap_resv *resv;
 	unsigned int nr;
 	struct resmap_iv iv[];
 };
@@ -39,37 +58,74 @@ struct resmap_change {
 };
 
 /*
- * An open /dev/resmap.  Reservations are made by RESMAP_IOC_RESERVE
- * mapping the device from inside the ioctl; @reserving marks that call so
- * that mmap() of the device by anyone else is refused.
+ * An open /dev/resmap.  Reservations are made by mapping the device from
+ * inside RESMAP_IOC_RESERVE or RESIZE; @reserving marks that call, and
+ * the reservation the new VMA joins, so that mmap() of the device by
+ * anyone else is refused.
  */
 struct resmap_file {
-	struct mutex lock;	/* serializes RESERVE on this file */
+	struct mutex lock;	/* serializes mapping through this file */
 	struct task_struct *reserving;
+	struct resmap_resv *resv;
 };
 
-extern const struct vm_operations_struct resmap_vm_ops;
+/* Counters shown in /sys/class/misc/resmap/. */
+struct resmap_stats {
+	atomic_long_t files;		/* open device files */
+	atomic_long_t reservations;	/* live struct resmap_resv */
+	atomic_long_t vmas;		/* live reservation VMAs */
+	atomic_long_t committed_pages;	/* pages in live committed sets */
+};
+
+extern struct resmap_stats resmap_stats;
+extern const struct attribute_group *resmap_groups[];
 
 int resmap_zero_pages_init(void);
 void resmap_zero_pages_exit(void);
 
+struct resmap_resv *resmap_resv_new(struct file *file, u32 flags);
+void resmap_resv_put(struct resmap_resv *resv);
+unsigned long resmap_map(struct resmap_resv *resv, unsigned long hint,
+			 unsigned long len);
 int resmap_mmap(struct file *file, struct vm_area_struct *vma);
 bool resmap_vma_is_ours(struct vm_area_struct *vma);
+void resmap_discard(struct vm_area_struct *vma, unsigned long addr,
+		    unsigned long size);
+
+struct resmap_set *resmap_set_new(struct resmap_resv *resv);
 struct resmap_set *resmap_set_edit(const struct resmap_set *old, pgoff_t lo,
 				   pgoff_t hi, pgoff_t start, pgoff_t end,
 				   bool commit);
 void resmap_set_put(struct resmap_set *set);
 bool resmap_set_contains(const struct resmap_set *set, pgoff_t pgoff);
 
+static inline pgoff_t resmap_pgoff(struct vm_area_struct *vma,
+				   unsigned long addr)
+{
+	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+static inline struct resmap_resv *resmap_vma_resv(struct vm_area_struct *vma)
+{
+	return ((struct resmap_set *)vma->vm_private_data)->resv;
+}
+
+int resmap_commit(struct mm_struct *mm, unsigned long start,
+		  unsigned long end, bool commit, bool populate,
+		  const struct resmap_resv *only);
+int resmap_unmap_own(struct mm_struct *mm, unsigned long start,
+		     unsigned long end, const struct resmap_resv *only);
+
 long resmap_ioctl_reserve(struct file *file, void __user *uarg, size_t usize);
 long resmap_ioctl_range(unsigned int nr, void __user *uarg, size_t usize);
+long resmap_ioctl_resize(void __user *uarg, size_t usize);
 
 int resmap_copy_arg(void *karg, size_t ksize, size_t minsize,
 		    const void __user *uarg, size_t usize);
 int resmap_put_arg(void __user *uarg, size_t usize, const void *karg,
 		   size_t ksize);
 
-/* Unmap and free the pages of [addr, addr + size) inside @vma. */
+/* Unmap the pages of [addr, addr + size) inside @vma from its page table. */
 static inline void resmap_zap(struct vm_area_struct *vma, unsigned long addr,
 			      unsigned long size)
 {
@@ -77,6 +133,17 @@ static inline void resmap_zap(struct vm_area_struct *vma, unsigned long addr,
 	zap_page_range_single(vma, addr, size, NULL);
 #else
 	zap_page_range(vma, addr, size);
+#endif
+}
+
+/* VMA flag updates: helpers since 6.3, plain stores before. */
+static inline void resmap_vm_flags_set(struct vm_area_struct *vma,
+				       vm_flags_t flags)
+{
+#ifdef RESMAP_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
 #endif
 }
 

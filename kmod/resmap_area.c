@@ -10,12 +10,19 @@
  * migration, GUP users (O_DIRECT, process_vm_readv) and fork (COW) behave
  * as for malloc'd memory; resmap only decides which pages may exist.  A
  * fault outside the committed set raises SIGSEGV.
+ *
+ * A FORK_SHARE reservation must share its pages with children, which
+ * anonymous memory cannot: it is a shared mapping whose vm_file is a
+ * private shmem file (as for MAP_SHARED of /dev/zero), with the same
+ * committed-set check in front of shmem's fault handler.
  */
 
 #include <linux/cpumask.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/pfn_t.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include "resmap.h"
 
@@ -58,96 +65,51 @@ void resmap_zero_pages_exit(void)
 	resmap_zero = NULL;
 }
 
-static struct resmap_set *resmap_set_alloc(unsigned int cap)
+struct resmap_resv *resmap_resv_new(struct file *file, u32 flags)
 {
-	struct resmap_set *set;
+	struct resmap_resv *resv;
 
-	set = kvmalloc(struct_size(set, iv, cap), GFP_KERNEL_ACCOUNT);
-	if (!set)
+	resv = kmalloc(sizeof(*resv), GFP_KERNEL_ACCOUNT);
+	if (!resv)
 		return NULL;
-	refcount_set(&set->ref, 1);
-	set->nr = 0;
-	return set;
+	refcount_set(&resv->ref, 1);
+	resv->flags = flags;
+	resv->file = get_file(file);
+	atomic_long_inc(&resmap_stats.reservations);
+	return resv;
 }
 
-void resmap_set_put(struct resmap_set *set)
+void resmap_resv_put(struct resmap_resv *resv)
 {
-	if (set && refcount_dec_and_test(&set->ref))
-		kvfree(set);
-}
-
-/* Append [s, e) to @set; callers append in order of start. */
-static void resmap_set_append(struct resmap_set *set, pgoff_t s, pgoff_t e)
-{
-	struct resmap_iv *last = set->nr ? &set->iv[set->nr - 1] : NULL;
-
-	if (s >= e)
+	if (!refcount_dec_and_test(&resv->ref))
 		return;
-	if (last && last->end >= s) {
-		last->end = max(last->end, e);
-		return;
-	}
-	set->iv[set->nr].start = s;
-	set->iv[set->nr].end = e;
-	set->nr++;
+	fput(resv->file);
+	kfree(resv);
+	atomic_long_dec(&resmap_stats.reservations);
 }
 
 /*
- * A new set: @old with [@start, @end) added (@commit) or removed, keeping
- * only what lies in the VMA's own offsets [@lo, @hi).  NULL if out of
- * memory; @old is untouched either way.
+ * Map @len bytes of address space into @resv, at @hint exactly (never
+ * replacing a mapping) or anywhere if @hint is 0.
  */
-struct resmap_set *resmap_set_edit(const struct resmap_set *old, pgoff_t lo,
-				   pgoff_t hi, pgoff_t start, pgoff_t end,
-				   bool commit)
+unsigned long resmap_map(struct resmap_resv *resv, unsigned long hint,
+			 unsigned long len)
 {
-	struct resmap_set *set;
-	bool placed = false;
-	unsigned int i;
+	struct resmap_file *rf = resv->file->private_data;
+	unsigned long flags = MAP_NORESERVE, addr;
 
-	/* Removing from one interval splits it in two at most. */
-	set = resmap_set_alloc(old->nr + 1);
-	if (!set)
-		return NULL;
-	start = max(start, lo);
-	end = min(end, hi);
-	for (i = 0; i < old->nr; i++) {
-		pgoff_t s = max(old->iv[i].start, lo);
-		pgoff_t e = min(old->iv[i].end, hi);
-
-		if (s >= e)
-			continue;
-		if (!commit) {
-			resmap_set_append(set, s, min(e, start));
-			resmap_set_append(set, max(s, end), e);
-			continue;
-		}
-		if (!placed && start <= s) {
-			resmap_set_append(set, start, end);
-			placed = true;
-		}
-		resmap_set_append(set, s, e);
-	}
-	if (commit && !placed)
-		resmap_set_append(set, start, end);
-	return set;
-}
-
-bool resmap_set_contains(const struct resmap_set *set, pgoff_t pgoff)
-{
-	unsigned int lo = 0, hi = set->nr;
-
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (pgoff < set->iv[mid].start)
-			hi = mid;
-		else if (pgoff >= set->iv[mid].end)
-			lo = mid + 1;
-		else
-			return true;
-	}
-	return false;
+	flags |= resv->flags & RESMAP_RESERVE_FORK_SHARE ? MAP_SHARED :
+							    MAP_PRIVATE;
+	if (hint)
+		flags |= MAP_FIXED_NOREPLACE;
+	mutex_lock(&rf->lock);
+	rf->reserving = current;
+	rf->resv = resv;
+	addr = vm_mmap(resv->file, hint, len, PROT_READ | PROT_WRITE, flags, 0);
+	rf->resv = NULL;
+	rf->reserving = NULL;
+	mutex_unlock(&rf->lock);
+	return addr;
 }
 
 /* Split, fork or mremap: the new VMA shares the immutable set. */
@@ -156,11 +118,13 @@ static void resmap_vm_open(struct vm_area_struct *vma)
 	struct resmap_set *set = vma->vm_private_data;
 
 	refcount_inc(&set->ref);
+	atomic_long_inc(&resmap_stats.vmas);
 }
 
 static void resmap_vm_close(struct vm_area_struct *vma)
 {
 	resmap_set_put(vma->vm_private_data);
+	atomic_long_dec(&resmap_stats.vmas);
 }
 
 /*
@@ -188,28 +152,103 @@ static vm_fault_t resmap_vm_fault(struct vm_fault *vmf)
 	return 0;
 }
 
-const struct vm_operations_struct resmap_vm_ops = {
+static const struct vm_operations_struct resmap_vm_ops = {
 	.open	= resmap_vm_open,
 	.close	= resmap_vm_close,
 	.fault	= resmap_vm_fault,
 };
 
-bool resmap_vma_is_ours(struct vm_area_struct *vma)
+/* shmem's operations, as its ->mmap installs them: the same every time. */
+static const struct vm_operations_struct *resmap_shmem_ops;
+
+static vm_fault_t resmap_shared_fault(struct vm_fault *vmf)
 {
-	return vma->vm_ops == &resmap_vm_ops;
+	if (!resmap_set_contains(vmf->vma->vm_private_data, vmf->pgoff))
+		return VM_FAULT_SIGSEGV;
+	return READ_ONCE(resmap_shmem_ops)->fault(vmf);
 }
 
-/* Every reservation starts with nothing committed. */
+/* No ->map_pages: fault-around would map pages without the set check. */
+static const struct vm_operations_struct resmap_shared_vm_ops = {
+	.open	= resmap_vm_open,
+	.close	= resmap_vm_close,
+	.fault	= resmap_shared_fault,
+};
+
+bool resmap_vma_is_ours(struct vm_area_struct *vma)
+{
+	return vma->vm_ops == &resmap_vm_ops ||
+	       vma->vm_ops == &resmap_shared_vm_ops;
+}
+
+/* Back a FORK_SHARE VMA by a shmem file of its own. */
+static int resmap_shmem_setup(struct vm_area_struct *vma)
+{
+	loff_t size = ((loff_t)vma->vm_pgoff << PAGE_SHIFT) +
+		      (vma->vm_end - vma->vm_start);
+	struct file *shm;
+	int err;
+
+	shm = shmem_file_setup("resmap", size, VM_NORESERVE);
+	if (IS_ERR(shm))
+		return PTR_ERR(shm);
+	vma_set_file(vma, shm);
+	fput(shm);
+	err = shm->f_op->mmap(shm, vma);
+	if (err)
+		return err;
+	WRITE_ONCE(resmap_shmem_ops, vma->vm_ops);
+	return 0;
+}
+
+/*
+ * Free the pages of [addr, addr + size) in @vma.  A shared reservation's
+ * pages leave its shmem file too, and so every process sharing them.
+ */
+void resmap_discard(struct vm_area_struct *vma, unsigned long addr,
+		    unsigned long size)
+{
+	loff_t off;
+
+	if (vma->vm_ops != &resmap_shared_vm_ops) {
+		resmap_zap(vma, addr, size);
+		return;
+	}
+	off = (loff_t)resmap_pgoff(vma, addr) << PAGE_SHIFT;
+	unmap_mapping_range(vma->vm_file->f_mapping, off, size, 1);
+	shmem_truncate_range(file_inode(vma->vm_file), off, off + size - 1);
+}
+
+/*
+ * A new VMA of the reservation being mapped (resmap_map()): nothing
+ * committed, and the reservation's fork mode.
+ */
 int resmap_mmap(struct file *file, struct vm_area_struct *vma)
 {
+	struct resmap_file *rf = file->private_data;
+	struct resmap_resv *resv = rf->resv;
+	bool share = resv->flags & RESMAP_RESERVE_FORK_SHARE;
 	struct resmap_set *set;
+	int err;
 
-	if (vma->vm_flags & VM_SHARED)
+	if (!!(vma->vm_flags & VM_SHARED) != share)
 		return -EINVAL;
-	set = resmap_set_alloc(0);
+	set = resmap_set_new(resv);
 	if (!set)
 		return -ENOMEM;
-	vma->vm_ops = &resmap_vm_ops;
+	if (share) {
+		err = resmap_shmem_setup(vma);
+		if (err) {
+			resmap_set_put(set);
+			return err;
+		}
+	}
+	if (resv->flags & RESMAP_RESERVE_FORK_DROP)
+		resmap_vm_flags_set(vma, VM_DONTCOPY);
+	if (resv->flags & RESMAP_RESERVE_FORK_ZERO)
+		resmap_vm_flags_set(vma, VM_WIPEONFORK);
+	vma->vm_ops = share ? &resmap_shared_vm_ops : &resmap_vm_ops;
 	vma->vm_private_data = set;
+	atomic_long_inc(&resmap_stats.vmas);
 	return 0;
 }

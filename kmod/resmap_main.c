@@ -20,7 +20,8 @@
 #include <linux/resmap.h>
 #include "resmap.h"
 
-#define RESMAP_FEATURES	(RESMAP_FEAT_VERSION | RESMAP_FEAT_RESERVE)
+#define RESMAP_FEATURES	(RESMAP_FEAT_VERSION | RESMAP_FEAT_RESERVE |	\
+			 RESMAP_FEAT_RESIZE | RESMAP_FEAT_FORK_MODES)
 
 /*
  * Copy a command's argument in: @usize is the caller's struct size (from
@@ -80,6 +81,8 @@ static long resmap_ioctl(struct file *file, unsigned int cmd,
 	case _IOC_NR(RESMAP_IOC_DECOMMIT):
 	case _IOC_NR(RESMAP_IOC_RELEASE):
 		return resmap_ioctl_range(_IOC_NR(cmd), uarg, usize);
+	case _IOC_NR(RESMAP_IOC_RESIZE):
+		return resmap_ioctl_resize(uarg, usize);
 	default:
 		return -ENOTTY;
 	}
@@ -94,16 +97,18 @@ static int resmap_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&rf->lock);
 	file->private_data = rf;
+	atomic_long_inc(&resmap_stats.files);
 	return 0;
 }
 
 static int resmap_release(struct inode *inode, struct file *file)
 {
 	kfree(file->private_data);
+	atomic_long_dec(&resmap_stats.files);
 	return 0;
 }
 
-/* Only RESMAP_IOC_RESERVE maps the device; a plain mmap() is refused. */
+/* Only resmap_map() maps the device; a plain mmap() is refused. */
 static int resmap_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct resmap_file *rf = file->private_data;
@@ -127,6 +132,7 @@ static struct miscdevice resmap_dev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "resmap",
 	.fops	= &resmap_fops,
+	.groups	= resmap_groups,
 	.mode	= 0666,
 };
 

@@ -9,6 +9,7 @@
  * was.
  */
 
+#include <linux/bitops.h>
 #include <linux/log2.h>
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
@@ -19,27 +20,10 @@
 #include <linux/resmap.h>
 #include "resmap.h"
 
-/* Map @len bytes of the device privately, at @hint exactly if non-zero. */
-static unsigned long resmap_map(struct file *file, unsigned long hint,
-				unsigned long len)
-{
-	struct resmap_file *rf = file->private_data;
-	unsigned long flags = MAP_PRIVATE | MAP_NORESERVE;
-	unsigned long addr;
-
-	if (hint)
-		flags |= MAP_FIXED_NOREPLACE;
-	mutex_lock(&rf->lock);
-	rf->reserving = current;
-	addr = vm_mmap(file, hint, len, PROT_READ | PROT_WRITE, flags, 0);
-	rf->reserving = NULL;
-	mutex_unlock(&rf->lock);
-	return addr;
-}
-
 long resmap_ioctl_reserve(struct file *file, void __user *uarg, size_t usize)
 {
 	struct resmap_reserve r;
+	struct resmap_resv *resv;
 	unsigned long align, span, base, addr;
 	int err;
 
@@ -47,7 +31,8 @@ long resmap_ioctl_reserve(struct file *file, void __user *uarg, size_t usize)
 			      uarg, usize);
 	if (err)
 		return err;
-	if (r.flags || r.pad || memchr_inv(r.reserved, 0, sizeof(r.reserved)))
+	if ((r.flags & ~RESMAP_RESERVE_FORK_MASK) || hweight32(r.flags) > 1 ||
+	    r.pad || memchr_inv(r.reserved, 0, sizeof(r.reserved)))
 		return -EINVAL;
 	align = r.align ? r.align : PAGE_SIZE;
 	if (!r.len || !PAGE_ALIGNED(r.len) || !is_power_of_2(align) ||
@@ -58,24 +43,22 @@ long resmap_ioctl_reserve(struct file *file, void __user *uarg, size_t usize)
 	if (r.len > TASK_SIZE || r.addr > TASK_SIZE - r.len)
 		return -ENOMEM;
 
-	if (r.addr) {
-		addr = resmap_map(file, r.addr, r.len);
-		if (IS_ERR_VALUE(addr))
-			return (long)addr;
-	} else {
-		/* Over-reserve by the alignment, then trim both ends. */
-		span = r.len + align - PAGE_SIZE;
-		if (span > TASK_SIZE)
-			return -ENOMEM;
-		base = resmap_map(file, 0, span);
-		if (IS_ERR_VALUE(base))
-			return (long)base;
-		addr = ALIGN(base, align);
-		if (addr > base)
-			vm_munmap(base, addr - base);
-		if (base + span > addr + r.len)
-			vm_munmap(addr + r.len, base + span - addr - r.len);
-	}
+	/* Over-reserve by the alignment, then trim both ends. */
+	span = r.addr ? r.len : r.len + align - PAGE_SIZE;
+	if (span > TASK_SIZE)
+		return -ENOMEM;
+	resv = resmap_resv_new(file, r.flags);
+	if (!resv)
+		return -ENOMEM;
+	base = resmap_map(resv, r.addr, span);
+	resmap_resv_put(resv);	/* the VMA holds it now, if mapped */
+	if (IS_ERR_VALUE(base))
+		return (long)base;
+	addr = ALIGN(base, align);
+	if (addr > base)
+		vm_munmap(base, addr - base);
+	if (base + span > addr + r.len)
+		vm_munmap(addr + r.len, base + span - addr - r.len);
 
 	r.addr = addr;
 	err = resmap_put_arg(uarg, usize, &r, sizeof(r));
@@ -95,14 +78,29 @@ static void resmap_free_changes(struct resmap_change *c)
 	}
 }
 
-static pgoff_t resmap_pgoff(struct vm_area_struct *vma, unsigned long addr)
+/*
+ * Whether [start, end) is covered by reservation VMAs without holes, all
+ * of reservation @only if that is not NULL.  mmap lock held.
+ */
+static bool resmap_range_is_ours(struct mm_struct *mm, unsigned long start,
+				 unsigned long end,
+				 const struct resmap_resv *only)
 {
-	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	struct vm_area_struct *vma;
+	unsigned long addr;
+
+	for (addr = start; addr < end; addr = vma->vm_end) {
+		vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start > addr || !resmap_vma_is_ours(vma) ||
+		    (only && resmap_vma_resv(vma) != only))
+			return false;
+	}
+	return true;
 }
 
 /*
- * The new committed set of every VMA in [start, end): all must be resmap
- * VMAs without holes between them (ENXIO otherwise).  Nothing changes.
+ * The new committed set of every VMA in [start, end), which must be
+ * resmap_range_is_ours().  Nothing changes.
  */
 static int resmap_build_changes(struct mm_struct *mm, unsigned long start,
 				unsigned long end, bool commit,
@@ -114,8 +112,6 @@ static int resmap_build_changes(struct mm_struct *mm, unsigned long start,
 
 	for (addr = start; addr < end; addr = vma->vm_end) {
 		vma = find_vma(mm, addr);
-		if (!vma || vma->vm_start > addr || !resmap_vma_is_ours(vma))
-			goto fail_nxio;
 		c = kmalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 		if (!c)
 			goto fail_nomem;
@@ -135,9 +131,6 @@ static int resmap_build_changes(struct mm_struct *mm, unsigned long start,
 	*out = head;
 	return 0;
 
-fail_nxio:
-	resmap_free_changes(head);
-	return -ENXIO;
 fail_nomem:
 	resmap_free_changes(head);
 	return -ENOMEM;
@@ -166,9 +159,9 @@ static void resmap_zap_outside(struct vm_area_struct *vma,
 
 		gap_end = min(gap_end, stop);
 		if (gap_end > pos)
-			resmap_zap(vma, vma->vm_start +
-				   ((pos - vma->vm_pgoff) << PAGE_SHIFT),
-				   (gap_end - pos) << PAGE_SHIFT);
+			resmap_discard(vma, vma->vm_start +
+				       ((pos - vma->vm_pgoff) << PAGE_SHIFT),
+				       (gap_end - pos) << PAGE_SHIFT);
 		if (i < keep->nr)
 			pos = max(pos, keep->iv[i].end);
 	}
@@ -191,14 +184,22 @@ static int resmap_populate(struct mm_struct *mm, unsigned long start,
 	return 0;
 }
 
-static int resmap_commit(struct mm_struct *mm, unsigned long start,
-			 unsigned long end, bool commit, bool populate)
+/*
+ * COMMIT (optionally populating) or DECOMMIT [start, end), which must lie
+ * in reservations (in reservation @only if not NULL; ENXIO otherwise).
+ */
+int resmap_commit(struct mm_struct *mm, unsigned long start,
+		  unsigned long end, bool commit, bool populate,
+		  const struct resmap_resv *only)
 {
 	struct resmap_change *changes, *c;
 	int err;
 
 	if (mmap_write_lock_killable(mm))
 		return -EINTR;
+	err = -ENXIO;
+	if (!resmap_range_is_ours(mm, start, end, only))
+		goto out;
 	err = resmap_build_changes(mm, start, end, commit, &changes);
 	if (err)
 		goto out;
@@ -206,7 +207,7 @@ static int resmap_commit(struct mm_struct *mm, unsigned long start,
 
 	if (!commit) {
 		for (c = changes; c; c = c->next)
-			resmap_zap(c->vma, c->start, c->end - c->start);
+			resmap_discard(c->vma, c->start, c->end - c->start);
 	} else if (populate) {
 		err = resmap_populate(mm, start, end);
 		if (err) {
@@ -222,24 +223,20 @@ out:
 	return err;
 }
 
-static int resmap_release(struct mm_struct *mm, unsigned long start,
-			  unsigned long end)
+/*
+ * Unmap [start, end) if it lies in reservations (of @only if not NULL),
+ * ENXIO otherwise.  Checked, then unmapped: munmap takes the lock itself.
+ */
+int resmap_unmap_own(struct mm_struct *mm, unsigned long start,
+		     unsigned long end, const struct resmap_resv *only)
 {
-	struct vm_area_struct *vma;
-	unsigned long addr;
-	int err = 0;
+	bool ours;
 
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
-	for (addr = start; addr < end; addr = vma->vm_end) {
-		vma = find_vma(mm, addr);
-		if (!vma || vma->vm_start > addr || !resmap_vma_is_ours(vma)) {
-			err = -ENXIO;
-			break;
-		}
-	}
+	ours = resmap_range_is_ours(mm, start, end, only);
 	mmap_read_unlock(mm);
-	return err ? err : vm_munmap(start, end - start);
+	return ours ? vm_munmap(start, end - start) : -ENXIO;
 }
 
 long resmap_ioctl_range(unsigned int nr, void __user *uarg, size_t usize)
@@ -267,10 +264,11 @@ long resmap_ioctl_range(unsigned int nr, void __user *uarg, size_t usize)
 	switch (nr) {
 	case _IOC_NR(RESMAP_IOC_COMMIT):
 		return resmap_commit(mm, r.addr, r.addr + r.len, true,
-				     r.flags & RESMAP_COMMIT_POPULATE);
+				     r.flags & RESMAP_COMMIT_POPULATE, NULL);
 	case _IOC_NR(RESMAP_IOC_DECOMMIT):
-		return resmap_commit(mm, r.addr, r.addr + r.len, false, false);
+		return resmap_commit(mm, r.addr, r.addr + r.len, false, false,
+				     NULL);
 	default:
-		return resmap_release(mm, r.addr, r.addr + r.len);
+		return resmap_unmap_own(mm, r.addr, r.addr + r.len, NULL);
 	}
 }

@@ -55,6 +55,8 @@ TEST(natural_alignment)
 	EXPECT_EQ(0, offsetof(struct resmap_reserve, reserved) % 8);
 	EXPECT_EQ(0, sizeof(struct resmap_range) % 8);
 	EXPECT_EQ(0, offsetof(struct resmap_range, reserved) % 8);
+	EXPECT_EQ(0, sizeof(struct resmap_resize) % 8);
+	EXPECT_EQ(0, offsetof(struct resmap_resize, reserved) % 8);
 }
 
 /* Published numbers and sizes: changing one breaks every old binary. */
@@ -76,13 +78,21 @@ TEST(ioctl_numbers)
 	CHECK_IOC(RESMAP_IOC_COMMIT, 2, resmap_range, RESMAP_RANGE_SIZE_VER0);
 	CHECK_IOC(RESMAP_IOC_DECOMMIT, 3, resmap_range, RESMAP_RANGE_SIZE_VER0);
 	CHECK_IOC(RESMAP_IOC_RELEASE, 4, resmap_range, RESMAP_RANGE_SIZE_VER0);
+	CHECK_IOC(RESMAP_IOC_RESIZE, 5, resmap_resize,
+		  RESMAP_RESIZE_SIZE_VER0);
 }
 
 TEST(flag_values)
 {
 	EXPECT_EQ(1ULL << 0, RESMAP_FEAT_VERSION);
 	EXPECT_EQ(1ULL << 1, RESMAP_FEAT_RESERVE);
+	EXPECT_EQ(1ULL << 2, RESMAP_FEAT_RESIZE);
+	EXPECT_EQ(1ULL << 3, RESMAP_FEAT_FORK_MODES);
 	EXPECT_EQ(1UL << 0, RESMAP_COMMIT_POPULATE);
+	EXPECT_EQ(1UL << 0, RESMAP_RESERVE_FORK_SHARE);
+	EXPECT_EQ(1UL << 1, RESMAP_RESERVE_FORK_DROP);
+	EXPECT_EQ(1UL << 2, RESMAP_RESERVE_FORK_ZERO);
+	EXPECT_EQ(1UL << 0, RESMAP_RESIZE_POPULATE);
 	EXPECT_EQ(1ULL << 40, RESMAP_MAX_ALIGN);
 }
 

@@ -11,7 +11,8 @@
 #define RESMAP_UAPI_STRUCTS(X)			\
 	X(resmap_version, 48)			\
 	X(resmap_reserve, 64)			\
-	X(resmap_range, 48)
+	X(resmap_range, 48)			\
+	X(resmap_resize, 64)
 
 /* F(struct, field, offset, size) */
 #define RESMAP_UAPI_FIELDS(F)			\
@@ -29,7 +30,13 @@
 	F(resmap_range, len, 8, 8)		\
 	F(resmap_range, flags, 16, 4)		\
 	F(resmap_range, pad, 20, 4)		\
-	F(resmap_range, reserved, 24, 24)
+	F(resmap_range, reserved, 24, 24)	\
+	F(resmap_resize, addr, 0, 8)		\
+	F(resmap_resize, old_len, 8, 8)		\
+	F(resmap_resize, new_len, 16, 8)	\
+	F(resmap_resize, flags, 24, 4)		\
+	F(resmap_resize, pad, 28, 4)		\
+	F(resmap_resize, reserved, 32, 32)
 
 struct uapi_layout_row {
 	const char *name;

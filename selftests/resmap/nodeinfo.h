@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define NODE_SYS "/sys/devices/system/node"
 
@@ -45,6 +46,32 @@ static inline long node_meminfo_kib(int node, const char *key)
 	}
 	fclose(f);
 	return -1;
+}
+
+/*
+ * A node's free memory in KiB as the page allocator has it: MemFree plus
+ * the pages resting in the per-CPU free lists, which MemFree leaves out
+ * (6.7+ tunes those lists up to tens of MiB after a large free).
+ */
+static inline long node_free_kib(int node)
+{
+	long free = node_meminfo_kib(node, "MemFree"), pages = 0, v;
+	char line[256];
+	int cur = -1, n;
+	FILE *f;
+
+	if (free < 0)
+		return -1;
+	f = fopen("/proc/zoneinfo", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone", &n) == 1)
+			cur = n;
+		else if (cur == node && sscanf(line, " count: %ld", &v) == 1)
+			pages += v;
+	}
+	if (f)
+		fclose(f);
+	return free + pages * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 #endif

@@ -3,7 +3,7 @@
  * RESMAP_IOC_RESERVE, COMMIT, DECOMMIT and RELEASE on a real kernel:
  * reserved pages fault with SIGSEGV, committed pages read as zero and keep
  * what is written, decommit gives the pages back and makes them fault
- * again, fork copies, and bad arguments fail with nothing changed.
+ * again, and bad arguments fail with nothing changed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,86 +18,7 @@
 #include <linux/resmap.h>
 
 #include "kselftest_harness.h"
-
-static long page_size(void)
-{
-	return sysconf(_SC_PAGESIZE);
-}
-
-/* Reserve; returns the address, or NULL with errno set. */
-static char *reserve(int fd, size_t len, size_t align, void *hint)
-{
-	struct resmap_reserve r;
-
-	memset(&r, 0, sizeof(r));
-	r.addr = (unsigned long)hint;
-	r.len = len;
-	r.align = align;
-	if (ioctl(fd, RESMAP_IOC_RESERVE, &r))
-		return NULL;
-	return (char *)(unsigned long)r.addr;
-}
-
-static int range_cmd(int fd, unsigned long cmd, void *addr, size_t len,
-		     unsigned int flags)
-{
-	struct resmap_range r;
-
-	memset(&r, 0, sizeof(r));
-	r.addr = (unsigned long)addr;
-	r.len = len;
-	r.flags = flags;
-	return ioctl(fd, cmd, &r);
-}
-
-/* The signal that touching @p kills a child with, or 0 if none. */
-static int touch_signal(volatile char *p, int write)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		if (write)
-			*p = 1;
-		else
-			(void)*p;
-		_exit(0);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-}
-
-static int resident(void *addr, size_t len)
-{
-	size_t n = len / page_size(), i;
-	unsigned char vec[4096];
-	int count = 0;
-
-	if (n > sizeof(vec) || mincore(addr, len, vec))
-		return -1;
-	for (i = 0; i < n; i++)
-		count += vec[i] & 1;
-	return count;
-}
-
-/* The line of /proc/self/maps that starts at @addr, or "". */
-static void maps_line(void *addr, char *out, size_t len)
-{
-	char line[512], start[32];
-	FILE *f = fopen("/proc/self/maps", "r");
-
-	out[0] = 0;
-	snprintf(start, sizeof(start), "%lx-", (unsigned long)addr);
-	while (f && fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, start, strlen(start))) {
-			snprintf(out, len, "%s", line);
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-}
+#include "resmap_test.h"
 
 FIXTURE(res) {
 	int fd;
@@ -189,24 +110,14 @@ TEST_F(res, decommit_returns_memory)
 	size_t len = 1024 * self->pg;
 	long before, populated, after;
 	char *p = reserve(self->fd, len, 0, NULL);
-	char buf[256];
-	FILE *f;
 
 	ASSERT_NE(NULL, p);
-#define RSS_ANON(v) do {						\
-		f = fopen("/proc/self/status", "r");			\
-		ASSERT_NE(NULL, f);					\
-		v = -1;							\
-		while (fgets(buf, sizeof(buf), f))			\
-			sscanf(buf, "RssAnon: %ld kB", &v);		\
-		fclose(f);						\
-	} while (0)
-	RSS_ANON(before);
+	before = status_kib("RssAnon");
 	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_COMMIT, p, len,
 			       RESMAP_COMMIT_POPULATE));
-	RSS_ANON(populated);
+	populated = status_kib("RssAnon");
 	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_DECOMMIT, p, len, 0));
-	RSS_ANON(after);
+	after = status_kib("RssAnon");
 	EXPECT_LE(before + (long)(len / 1024) * 9 / 10, populated);
 	EXPECT_GE(before + 64, after);
 	EXPECT_EQ(0, munmap(p, len));
@@ -277,12 +188,15 @@ TEST_F(res, reserve_bad_arguments)
 	EXPECT_EQ(NULL, reserve(self->fd, 2 * pg, 0, (void *)-pg));
 	EXPECT_EQ(ENOMEM, errno);
 
+	/* Unknown flags, or two fork modes at once. */
+	EXPECT_EQ(NULL, reserve_flags(self->fd, pg, 0, NULL, 1 << 3));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(NULL, reserve_flags(self->fd, pg, 0, NULL,
+				      RESMAP_RESERVE_FORK_DROP |
+				      RESMAP_RESERVE_FORK_ZERO));
+	EXPECT_EQ(EINVAL, errno);
 	memset(&r, 0, sizeof(r));
 	r.len = pg;
-	r.flags = 1;
-	EXPECT_EQ(-1, ioctl(self->fd, RESMAP_IOC_RESERVE, &r));
-	EXPECT_EQ(EINVAL, errno);
-	r.flags = 0;
 	r.pad = 1;
 	EXPECT_EQ(-1, ioctl(self->fd, RESMAP_IOC_RESERVE, &r));
 	EXPECT_EQ(EINVAL, errno);
@@ -346,34 +260,6 @@ TEST_F(res, direct_mmap_refused)
 	EXPECT_EQ(ENODEV, errno);
 	m = mmap(NULL, self->pg, PROT_READ, MAP_SHARED, self->fd, 0);
 	EXPECT_EQ(MAP_FAILED, m);
-}
-
-TEST_F(res, fork_copies)
-{
-	size_t len = 8 * self->pg;
-	char *p = reserve(self->fd, len, 0, NULL);
-	int status;
-	pid_t pid;
-
-	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_COMMIT, p, len, 0));
-	memset(p, 'P', 4 * self->pg);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int bad = p[0] != 'P' || p[5 * self->pg] != 0;
-
-		memset(p, 'C', len);
-		/* The child's decommit must not reach the parent. */
-		bad |= range_cmd(self->fd, RESMAP_IOC_DECOMMIT, p, len, 0);
-		_exit(bad);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	EXPECT_EQ('P', p[0]);
-	EXPECT_EQ('P', p[4 * self->pg - 1]);
-	EXPECT_EQ(0, p[5 * self->pg]);
-	EXPECT_EQ(0, munmap(p, len));
 }
 
 TEST_F(res, release_and_partial_munmap)

@@ -42,13 +42,16 @@ echo "# testbed: kernel $(uname -r)"
 if step "kernel modules for the pmem node load" load_modules &&
    step "pmem node online through dax kmem" sh /bin/pmem-node.sh &&
    step "insmod resmap.ko" insmod /lib/modules/resmap.ko; then
-	# RESMAP_RUN comes from the kernel command line (run-vm.sh VM_RUN=).
-	if [ "${RESMAP_RUN:-}" = demo ]; then
-		/kselftest/resmap/resmap-demo
-	else
+	# RESMAP_RUN comes from the kernel command line (run-vm.sh VM_RUN=):
+	# the whole suite, the demo, or one installed program.
+	case "${RESMAP_RUN:-tests}" in
+	tests)
 		cd /kselftest && ./run_kselftest.sh
 		cd /
-	fi
+		;;
+	demo) /kselftest/resmap/resmap-demo ;;
+	*) "/kselftest/$RESMAP_RUN" ;;
+	esac
 	step "rmmod resmap" rmmod resmap
 fi
 echo RESMAP-TAP-END

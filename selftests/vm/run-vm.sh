@@ -10,7 +10,8 @@
 # in time, dmesg clean).  Exit status: 0 if every line is "ok".
 #
 # Usage: run-vm.sh KVER   (env: CACHE, BUILD, VM_TIMEOUT seconds,
-#                          VM_RUN=demo to run resmap-demo instead)
+#                          VM_RUN=demo to run resmap-demo instead, or
+#                          VM_RUN=<collection>/<program> to run one test)
 set -euo pipefail
 
 kver=${1:?usage: run-vm.sh KVER}

@@ -28,6 +28,8 @@
 /* Feature bits reported by RESMAP_IOC_VERSION. */
 #define RESMAP_FEAT_VERSION	_BITULL(0)	/* RESMAP_IOC_VERSION */
 #define RESMAP_FEAT_RESERVE	_BITULL(1)	/* RESERVE, COMMIT, DECOMMIT, RELEASE */
+#define RESMAP_FEAT_RESIZE	_BITULL(2)	/* RESMAP_IOC_RESIZE */
+#define RESMAP_FEAT_FORK_MODES	_BITULL(3)	/* RESMAP_RESERVE_FORK_* */
 
 /**
  * struct resmap_version - argument of RESMAP_IOC_VERSION
@@ -48,6 +50,15 @@ struct resmap_version {
 /* Largest alignment RESMAP_IOC_RESERVE accepts. */
 #define RESMAP_MAX_ALIGN	_BITULL(40)
 
+/*
+ * RESMAP_IOC_RESERVE flags: what a child process gets at fork.  At most
+ * one may be given; without any, the child gets a copy (COPY: it sees the
+ * contents at fork and writes never cross in either direction).
+ */
+#define RESMAP_RESERVE_FORK_SHARE _BITUL(0)	/* the same pages, shared */
+#define RESMAP_RESERVE_FORK_DROP  _BITUL(1)	/* nothing: not mapped */
+#define RESMAP_RESERVE_FORK_ZERO  _BITUL(2)	/* the reservation, zeroed */
+
 /**
  * struct resmap_reserve - argument of RESMAP_IOC_RESERVE
  * @addr:     in: 0 for anywhere, or the exact address wanted (aligned to
@@ -56,7 +67,7 @@ struct resmap_version {
  * @len:      in: length in bytes, a non-zero multiple of the page size
  * @align:    in: 0 (page), or a power of two from the page size up to
  *            RESMAP_MAX_ALIGN
- * @flags:    in: must be 0
+ * @flags:    in: at most one RESMAP_RESERVE_FORK_* flag
  * @pad:      in: must be 0
  * @reserved: in: must be 0
  */
@@ -92,10 +103,39 @@ struct resmap_range {
 
 #define RESMAP_RANGE_SIZE_VER0		48
 
+/* RESMAP_IOC_RESIZE flags */
+#define RESMAP_RESIZE_POPULATE	_BITUL(0)	/* fault the new pages in now */
+
+/**
+ * struct resmap_resize - argument of RESMAP_IOC_RESIZE
+ * @addr:     in: page-aligned start of the extent, inside a reservation
+ * @old_len:  in: the extent's length now, a non-zero page multiple
+ * @new_len:  in: the length wanted, a non-zero page multiple.  Growing
+ *            commits [addr + old_len, addr + new_len), extending the
+ *            reservation in place past its end if the address space there
+ *            is free (ENOSPC otherwise, nothing changed); shrinking
+ *            decommits [addr + new_len, addr + old_len).  @addr never
+ *            changes.
+ * @flags:    in: RESMAP_RESIZE_*
+ * @pad:      in: must be 0
+ * @reserved: in: must be 0
+ */
+struct resmap_resize {
+	__u64 addr;
+	__u64 old_len;
+	__u64 new_len;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[4];
+};
+
+#define RESMAP_RESIZE_SIZE_VER0		64
+
 #define RESMAP_IOC_VERSION	_IOWR(RESMAP_IOC_MAGIC, 0x00, struct resmap_version)
 #define RESMAP_IOC_RESERVE	_IOWR(RESMAP_IOC_MAGIC, 0x01, struct resmap_reserve)
 #define RESMAP_IOC_COMMIT	_IOWR(RESMAP_IOC_MAGIC, 0x02, struct resmap_range)
 #define RESMAP_IOC_DECOMMIT	_IOWR(RESMAP_IOC_MAGIC, 0x03, struct resmap_range)
 #define RESMAP_IOC_RELEASE	_IOWR(RESMAP_IOC_MAGIC, 0x04, struct resmap_range)
+#define RESMAP_IOC_RESIZE	_IOWR(RESMAP_IOC_MAGIC, 0x05, struct resmap_resize)
 
 #endif /* _UAPI_LINUX_RESMAP_H */

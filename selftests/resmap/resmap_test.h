@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the resmap tests: the commands as functions, and
+ * what the kernel shows of their effects (faults, residency, maps, the
+ * module's counters).
+ */
+#ifndef RESMAP_TEST_H
+#define RESMAP_TEST_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/resmap.h>
+
+static inline long page_size(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+/* Reserve with RESERVE flags; the address, or NULL with errno set. */
+static inline char *reserve_flags(int fd, size_t len, size_t align,
+				  void *hint, unsigned int flags)
+{
+	struct resmap_reserve r;
+
+	memset(&r, 0, sizeof(r));
+	r.addr = (unsigned long)hint;
+	r.len = len;
+	r.align = align;
+	r.flags = flags;
+	if (ioctl(fd, RESMAP_IOC_RESERVE, &r))
+		return NULL;
+	return (char *)(unsigned long)r.addr;
+}
+
+static inline char *reserve(int fd, size_t len, size_t align, void *hint)
+{
+	return reserve_flags(fd, len, align, hint, 0);
+}
+
+static inline int resize_cmd(int fd, void *addr, size_t old_len,
+			     size_t new_len, unsigned int flags)
+{
+	struct resmap_resize r;
+
+	memset(&r, 0, sizeof(r));
+	r.addr = (unsigned long)addr;
+	r.old_len = old_len;
+	r.new_len = new_len;
+	r.flags = flags;
+	return ioctl(fd, RESMAP_IOC_RESIZE, &r);
+}
+
+static inline int range_cmd(int fd, unsigned long cmd, void *addr, size_t len,
+		     unsigned int flags)
+{
+	struct resmap_range r;
+
+	memset(&r, 0, sizeof(r));
+	r.addr = (unsigned long)addr;
+	r.len = len;
+	r.flags = flags;
+	return ioctl(fd, cmd, &r);
+}
+
+/* The signal that touching @p kills a child with, or 0 if none. */
+static inline int touch_signal(volatile char *p, int write)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (write)
+			*p = 1;
+		else
+			(void)*p;
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+static inline int resident(void *addr, size_t len)
+{
+	size_t n = len / page_size(), i;
+	unsigned char vec[4096];
+	int count = 0;
+
+	if (n > sizeof(vec) || mincore(addr, len, vec))
+		return -1;
+	for (i = 0; i < n; i++)
+		count += vec[i] & 1;
+	return count;
+}
+
+/* The line of /proc/self/maps that starts at @addr, or "". */
+static inline void maps_line(void *addr, char *out, size_t len)
+{
+	char line[512], start[32];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	out[0] = 0;
+	snprintf(start, sizeof(start), "%lx-", (unsigned long)addr);
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, start, strlen(start))) {
+			snprintf(out, len, "%s", line);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+/* An address with @len bytes of free address space after it. */
+static inline char *free_range(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+		       MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	munmap(p, len);
+	return p;
+}
+
+/* The line of /proc/self/status starting "@key:", as a number; -1 if none. */
+static inline long status_kib(const char *key)
+{
+	char line[256];
+	size_t n = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			v = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* The module's counters, /sys/class/misc/resmap/<name>. */
+struct resmap_counters {
+	long files, reservations, vmas, committed_pages;
+};
+
+static inline long resmap_counter(const char *name)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/misc/resmap/%s", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static inline struct resmap_counters resmap_counters(void)
+{
+	struct resmap_counters c = {
+		.files = resmap_counter("files"),
+		.reservations = resmap_counter("reservations"),
+		.vmas = resmap_counter("vmas"),
+		.committed_pages = resmap_counter("committed_pages"),
+	};
+	return c;
+}
+
+#endif
