@@ -71,8 +71,9 @@ if [ ! -e "$ksrc/.done" ]; then
 	mv "$cache/ksrc.tmp" "$ksrc"
 fi
 
-# Modules the pmem node needs; their dependencies are added from modinfo.
-topology_modules="nfit nd_pmem nd_btt dax_pmem device_dax kmem"
+# Modules the guest loads: the pmem node's, and brd for a block device
+# that O_DIRECT tests can use.  Dependencies are added from modinfo.
+guest_modules="nfit nd_pmem nd_btt dax_pmem device_dax kmem brd"
 
 # Append module $1 and, first, everything it depends on, to $order.
 add_module() {
@@ -94,7 +95,8 @@ add_module() {
 for kver in $KVERS; do
 	abi=$(kernel_abi "$kver")
 	dir="$cache/kernel/$abi"
-	[ -e "$dir/.done" ] && continue
+	# .done records the module list, so a changed list refetches.
+	[ "$(cat "$dir/.done" 2>/dev/null)" = "$guest_modules" ] && continue
 	echo "deps: preparing bootable kernel $abi"
 	deb=$(fetch_deb "linux-image-$abi-unsigned")
 	rm -rf "$dir"
@@ -104,12 +106,12 @@ for kver in $KVERS; do
 	# decompression under software emulation.
 	sh "$ksrc/scripts/extract-vmlinux" "$dir/root/boot/vmlinuz-$abi" > "$dir/vmlinux"
 	order=""
-	for m in $topology_modules; do
+	for m in $guest_modules; do
 		add_module "$m" "$dir"
 	done
 	echo "$order" > "$dir/modules/load-order"
 	rm -rf "$dir/root"
-	touch "$dir/.done"
+	echo "$guest_modules" > "$dir/.done"
 done
 rm -f "$cache"/debs/linux-image-*.deb
 echo "deps: ready (cache: $cache)"

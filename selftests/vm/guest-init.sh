@@ -33,13 +33,16 @@ step() {
 
 load_modules() {
 	for m in $(cat /lib/modules/load-order); do
-		insmod "/lib/modules/$m.ko" || return 1
+		args=
+		# One 64 MiB RAM disk, /dev/ram0, for the O_DIRECT tests.
+		[ "$m" = brd ] && args="rd_nr=1 rd_size=65536"
+		insmod "/lib/modules/$m.ko" $args || return 1
 	done
 }
 
 echo RESMAP-TAP-BEGIN
 echo "# testbed: kernel $(uname -r)"
-if step "kernel modules for the pmem node load" load_modules &&
+if step "kernel modules for the test bed load" load_modules &&
    step "pmem node online through dax kmem" sh /bin/pmem-node.sh &&
    step "insmod resmap.ko" insmod /lib/modules/resmap.ko; then
 	# RESMAP_RUN comes from the kernel command line (run-vm.sh VM_RUN=):
