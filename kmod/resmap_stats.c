@@ -10,25 +10,34 @@
 
 struct resmap_stats resmap_stats;
 
-#define RESMAP_STAT_ATTR(name)						\
-static ssize_t name##_show(struct device *dev,				\
-			   struct device_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%ld\n",					\
-			  atomic_long_read(&resmap_stats.name));	\
-}									\
-static DEVICE_ATTR_RO(name)
+struct resmap_stat_attr {
+	struct device_attribute dattr;
+	atomic_long_t *counter;
+};
 
-RESMAP_STAT_ATTR(files);
-RESMAP_STAT_ATTR(reservations);
-RESMAP_STAT_ATTR(vmas);
-RESMAP_STAT_ATTR(committed_pages);
+static ssize_t resmap_stat_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct resmap_stat_attr *sa =
+		container_of(attr, struct resmap_stat_attr, dattr);
+
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(sa->counter));
+}
+
+static struct resmap_stat_attr resmap_stat_attrs[] = {
+	{ __ATTR(files, 0444, resmap_stat_show, NULL), &resmap_stats.files },
+	{ __ATTR(reservations, 0444, resmap_stat_show, NULL),
+	  &resmap_stats.reservations },
+	{ __ATTR(vmas, 0444, resmap_stat_show, NULL), &resmap_stats.vmas },
+	{ __ATTR(committed_pages, 0444, resmap_stat_show, NULL),
+	  &resmap_stats.committed_pages },
+};
 
 static struct attribute *resmap_attrs[] = {
-	&dev_attr_files.attr,
-	&dev_attr_reservations.attr,
-	&dev_attr_vmas.attr,
-	&dev_attr_committed_pages.attr,
+	&resmap_stat_attrs[0].dattr.attr,
+	&resmap_stat_attrs[1].dattr.attr,
+	&resmap_stat_attrs[2].dattr.attr,
+	&resmap_stat_attrs[3].dattr.attr,
 	NULL,
 };
 
