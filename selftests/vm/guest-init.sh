@@ -53,7 +53,10 @@ if step "kernel modules for the test bed load" load_modules &&
 		cd /
 		;;
 	demo) /kselftest/resmap/resmap-demo ;;
-	*) "/kselftest/$RESMAP_RUN" ;;
+	*)
+		"/kselftest/$RESMAP_RUN" ||
+			echo "# not ok - testbed: $RESMAP_RUN exited $?"
+		;;
 	esac
 	step "rmmod resmap" rmmod resmap
 fi

@@ -38,8 +38,8 @@ cp "$kernel"/modules/*.ko "$kernel/modules/load-order" "$root/lib/modules/"
 cp "$ko" "$root/lib/modules/resmap.ko"
 cp "$here/guest-init.sh" "$root/init"
 cp "$here/pmem-node.sh" "$root/bin/pmem-node.sh"
-make -s --no-print-directory -C "$top/selftests" ksft-install \
-	DEST="$root/kselftest" COLLECTIONS=resmap
+make -s --no-print-directory -C "$top/selftests" vm-install \
+	DEST="$root/kselftest"
 
 # The test programs' shared libraries (libc, and later libnuma, liburing),
 # at the paths the dynamic linker looks for them.
