@@ -45,7 +45,9 @@ FIXTURE_TEARDOWN(frk)
 static char *parent_setup(struct __test_metadata *_metadata,
 			  FIXTURE_DATA(frk) * self, unsigned int mode)
 {
-	char *p = reserve_flags(self->fd, self->len, 0, NULL, mode);
+	/* With free space after it, so that it can grow in place. */
+	char *h = free_range(2 * self->len);
+	char *p = reserve_flags(self->fd, self->len, 0, h, mode);
 
 	EXPECT_NE(NULL, p) TH_LOG("reserve mode %u: %s", mode,
 				  strerror(errno));
@@ -102,11 +104,12 @@ TEST_F(frk, share_is_shared_both_ways)
 	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_COMMIT, p + 4 * pg,
 			       4 * pg, RESMAP_COMMIT_POPULATE));
 	EXPECT_EQ(0, p[4 * pg]);
-	/* Growth in place keeps sharing. */
-	ASSERT_EQ(0, resize_cmd(self->fd, p, 4 * pg, 8 * pg, 0));
-	EXPECT_EQ(0, IN_CHILD(({ p[7 * pg] = 'G'; 0; })));
+	/* Growth in place, past the reservation's end too, keeps sharing. */
+	ASSERT_EQ(0, resize_cmd(self->fd, p, 4 * pg, 12 * pg, 0));
+	EXPECT_EQ(0, IN_CHILD(({ p[7 * pg] = 'G'; p[11 * pg] = 'H'; 0; })));
 	EXPECT_EQ('G', p[7 * pg]);
-	EXPECT_EQ(0, munmap(p, self->len));
+	EXPECT_EQ('H', p[11 * pg]);
+	EXPECT_EQ(0, munmap(p, 12 * pg));
 }
 
 TEST_F(frk, drop_leaves_child_nothing)
