@@ -78,7 +78,11 @@ struct resmap_stats {
 };
 
 extern struct resmap_stats resmap_stats;
-extern const struct attribute_group *resmap_groups[];
+extern const struct attribute_group resmap_stats_group;
+extern const struct attribute_group resmap_nodes_group;
+
+u32 resmap_node_tier(int nid);
+long resmap_ioctl_nodes(void __user *uarg, size_t usize);
 
 int resmap_zero_pages_init(void);
 void resmap_zero_pages_exit(void);

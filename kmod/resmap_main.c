@@ -21,7 +21,8 @@
 #include "resmap.h"
 
 #define RESMAP_FEATURES	(RESMAP_FEAT_VERSION | RESMAP_FEAT_RESERVE |	\
-			 RESMAP_FEAT_RESIZE | RESMAP_FEAT_FORK_MODES)
+			 RESMAP_FEAT_RESIZE | RESMAP_FEAT_FORK_MODES |	\
+			 RESMAP_FEAT_NODES)
 
 /*
  * Copy a command's argument in: @usize is the caller's struct size (from
@@ -83,6 +84,8 @@ static long resmap_ioctl(struct file *file, unsigned int cmd,
 		return resmap_ioctl_range(_IOC_NR(cmd), uarg, usize);
 	case _IOC_NR(RESMAP_IOC_RESIZE):
 		return resmap_ioctl_resize(uarg, usize);
+	case _IOC_NR(RESMAP_IOC_NODES):
+		return resmap_ioctl_nodes(uarg, usize);
 	default:
 		return -ENOTTY;
 	}
@@ -126,6 +129,12 @@ static const struct file_operations resmap_fops = {
 	.unlocked_ioctl	= resmap_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
+};
+
+static const struct attribute_group *resmap_groups[] = {
+	&resmap_stats_group,
+	&resmap_nodes_group,
+	NULL,
 };
 
 static struct miscdevice resmap_dev = {

@@ -41,11 +41,6 @@ static struct attribute *resmap_attrs[] = {
 	NULL,
 };
 
-static const struct attribute_group resmap_group = {
+const struct attribute_group resmap_stats_group = {
 	.attrs = resmap_attrs,
-};
-
-const struct attribute_group *resmap_groups[] = {
-	&resmap_group,
-	NULL,
 };

@@ -57,6 +57,10 @@ TEST(natural_alignment)
 	EXPECT_EQ(0, offsetof(struct resmap_range, reserved) % 8);
 	EXPECT_EQ(0, sizeof(struct resmap_resize) % 8);
 	EXPECT_EQ(0, offsetof(struct resmap_resize, reserved) % 8);
+	EXPECT_EQ(0, sizeof(struct resmap_node) % 8);
+	EXPECT_EQ(0, offsetof(struct resmap_node, total_pages) % 8);
+	EXPECT_EQ(0, sizeof(struct resmap_nodes) % 8);
+	EXPECT_EQ(0, offsetof(struct resmap_nodes, reserved) % 8);
 }
 
 /* Published numbers and sizes: changing one breaks every old binary. */
@@ -80,6 +84,7 @@ TEST(ioctl_numbers)
 	CHECK_IOC(RESMAP_IOC_RELEASE, 4, resmap_range, RESMAP_RANGE_SIZE_VER0);
 	CHECK_IOC(RESMAP_IOC_RESIZE, 5, resmap_resize,
 		  RESMAP_RESIZE_SIZE_VER0);
+	CHECK_IOC(RESMAP_IOC_NODES, 6, resmap_nodes, RESMAP_NODES_SIZE_VER0);
 }
 
 TEST(flag_values)
@@ -93,6 +98,10 @@ TEST(flag_values)
 	EXPECT_EQ(1UL << 1, RESMAP_RESERVE_FORK_DROP);
 	EXPECT_EQ(1UL << 2, RESMAP_RESERVE_FORK_ZERO);
 	EXPECT_EQ(1UL << 0, RESMAP_RESIZE_POPULATE);
+	EXPECT_EQ(1ULL << 4, RESMAP_FEAT_NODES);
+	EXPECT_EQ(1, RESMAP_TIER_DRAM);
+	EXPECT_EQ(2, RESMAP_TIER_PMEM);
+	EXPECT_EQ(1UL << 0, RESMAP_NODE_HAS_CPU);
 	EXPECT_EQ(1ULL << 40, RESMAP_MAX_ALIGN);
 }
 

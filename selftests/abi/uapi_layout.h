@@ -12,7 +12,9 @@
 	X(resmap_version, 48)			\
 	X(resmap_reserve, 64)			\
 	X(resmap_range, 48)			\
-	X(resmap_resize, 64)
+	X(resmap_resize, 64)			\
+	X(resmap_node, 48)			\
+	X(resmap_nodes, 48)
 
 /* F(struct, field, offset, size) */
 #define RESMAP_UAPI_FIELDS(F)			\
@@ -36,7 +38,20 @@
 	F(resmap_resize, new_len, 16, 8)	\
 	F(resmap_resize, flags, 24, 4)		\
 	F(resmap_resize, pad, 28, 4)		\
-	F(resmap_resize, reserved, 32, 32)
+	F(resmap_resize, reserved, 32, 32)	\
+	F(resmap_node, node, 0, 4)		\
+	F(resmap_node, tier, 4, 4)		\
+	F(resmap_node, distance, 8, 4)		\
+	F(resmap_node, flags, 12, 4)		\
+	F(resmap_node, total_pages, 16, 8)	\
+	F(resmap_node, free_pages, 24, 8)	\
+	F(resmap_node, reserved, 32, 16)	\
+	F(resmap_nodes, nodes, 0, 8)		\
+	F(resmap_nodes, count, 8, 4)		\
+	F(resmap_nodes, flags, 12, 4)		\
+	F(resmap_nodes, caller_node, 16, 4)	\
+	F(resmap_nodes, pad, 20, 4)		\
+	F(resmap_nodes, reserved, 24, 24)
 
 struct uapi_layout_row {
 	const char *name;

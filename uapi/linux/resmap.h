@@ -30,6 +30,7 @@
 #define RESMAP_FEAT_RESERVE	_BITULL(1)	/* RESERVE, COMMIT, DECOMMIT, RELEASE */
 #define RESMAP_FEAT_RESIZE	_BITULL(2)	/* RESMAP_IOC_RESIZE */
 #define RESMAP_FEAT_FORK_MODES	_BITULL(3)	/* RESMAP_RESERVE_FORK_* */
+#define RESMAP_FEAT_NODES	_BITULL(4)	/* RESMAP_IOC_NODES */
 
 /**
  * struct resmap_version - argument of RESMAP_IOC_VERSION
@@ -131,11 +132,60 @@ struct resmap_resize {
 
 #define RESMAP_RESIZE_SIZE_VER0		64
 
+/* Memory tiers. */
+#define RESMAP_TIER_DRAM	1	/* memory next to CPUs */
+#define RESMAP_TIER_PMEM	2	/* CPU-less memory: pmem or CXL via dax kmem */
+
+/* struct resmap_node flags */
+#define RESMAP_NODE_HAS_CPU	_BITUL(0)	/* the node has CPUs */
+
+/**
+ * struct resmap_node - one memory node, as RESMAP_IOC_NODES reports it
+ * @node:        NUMA node id
+ * @tier:        RESMAP_TIER_*
+ * @distance:    node distance (SLIT) from the caller's node
+ * @flags:       RESMAP_NODE_*
+ * @total_pages: pages the page allocator manages on the node
+ * @free_pages:  of which free (the node's MemFree)
+ * @reserved:    0
+ */
+struct resmap_node {
+	__u32 node;
+	__u32 tier;
+	__u32 distance;
+	__u32 flags;
+	__u64 total_pages;
+	__u64 free_pages;
+	__u64 reserved[2];
+};
+
+/**
+ * struct resmap_nodes - argument of RESMAP_IOC_NODES
+ * @nodes:       in: user pointer to an array of struct resmap_node, or 0
+ * @count:       in: entries the array holds; out: memory nodes there are
+ *               (min(in, out) entries were filled, in node order)
+ * @flags:       in: must be 0
+ * @caller_node: out: the node of the CPU the call ran on
+ * @pad:         in: must be 0
+ * @reserved:    in: must be 0
+ */
+struct resmap_nodes {
+	__u64 nodes;
+	__u32 count;
+	__u32 flags;
+	__u32 caller_node;
+	__u32 pad;
+	__u64 reserved[3];
+};
+
+#define RESMAP_NODES_SIZE_VER0		48
+
 #define RESMAP_IOC_VERSION	_IOWR(RESMAP_IOC_MAGIC, 0x00, struct resmap_version)
 #define RESMAP_IOC_RESERVE	_IOWR(RESMAP_IOC_MAGIC, 0x01, struct resmap_reserve)
 #define RESMAP_IOC_COMMIT	_IOWR(RESMAP_IOC_MAGIC, 0x02, struct resmap_range)
 #define RESMAP_IOC_DECOMMIT	_IOWR(RESMAP_IOC_MAGIC, 0x03, struct resmap_range)
 #define RESMAP_IOC_RELEASE	_IOWR(RESMAP_IOC_MAGIC, 0x04, struct resmap_range)
 #define RESMAP_IOC_RESIZE	_IOWR(RESMAP_IOC_MAGIC, 0x05, struct resmap_resize)
+#define RESMAP_IOC_NODES	_IOWR(RESMAP_IOC_MAGIC, 0x06, struct resmap_nodes)
 
 #endif /* _UAPI_LINUX_RESMAP_H */
