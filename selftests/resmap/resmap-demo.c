@@ -1,56 +1,103 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * resmap-demo: what "make demo" runs in the test bed.  Asks the module
- * for its ABI and features, then lists the memory nodes as an allocator
- * would see them: DRAM nodes with CPUs, and CPU-less memory (pmem or CXL
- * brought online by dax kmem).
+ * for its ABI and features, lists the memory nodes as the module sees
+ * them (DRAM, and CPU-less pmem/CXL memory brought up by dax kmem), then
+ * grows a block in place: reserve, commit, grow, grow past the end of the
+ * reservation, and fail with ENOSPC rather than move.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <linux/resmap.h>
 
 #include "nodeinfo.h"
+#include "resmap_test.h"
+
+static int fail(const char *what)
+{
+	fprintf(stderr, "resmap-demo: %s: %s\n", what, strerror(errno));
+	return 1;
+}
+
+static int show_nodes(int fd)
+{
+	struct resmap_node n[64];
+	struct resmap_nodes a = { .nodes = (unsigned long)n, .count = 64 };
+	char path[128], cpus[256];
+	unsigned int i;
+
+	if (ioctl(fd, RESMAP_IOC_NODES, &a))
+		return fail("RESMAP_IOC_NODES");
+	printf("\nmemory nodes (this CPU is on node %u):\n", a.caller_node);
+	printf("%-5s %-5s %10s %10s %9s %s\n", "node", "tier", "total MiB",
+	       "free MiB", "distance", "cpus");
+	for (i = 0; i < a.count && i < 64; i++) {
+		snprintf(path, sizeof(path), NODE_SYS "/node%u/cpulist",
+			 n[i].node);
+		read_line(path, cpus, sizeof(cpus));
+		printf("%-5u %-5s %10llu %10llu %9u %s\n", n[i].node,
+		       n[i].tier == RESMAP_TIER_DRAM ? "DRAM" : "pmem",
+		       n[i].total_pages * page_size() >> 20,
+		       n[i].free_pages * page_size() >> 20, n[i].distance,
+		       cpus[0] ? cpus : "-");
+	}
+	return 0;
+}
+
+static int grow_in_place(int fd)
+{
+	size_t mib = 1 << 20;
+	char *h = free_range(96 * mib), *p, *wall;
+
+	printf("\ngrowing a block in place:\n");
+	p = reserve(fd, 16 * mib, 0, h);
+	if (!p)
+		return fail("RESMAP_IOC_RESERVE");
+	printf("  reserved 16 MiB at %p (no memory used yet)\n", (void *)p);
+	if (range_cmd(fd, RESMAP_IOC_COMMIT, p, mib, 0))
+		return fail("RESMAP_IOC_COMMIT");
+	strcpy(p, "hello");
+	printf("  committed 1 MiB and wrote \"%s\"\n", p);
+	if (resize_cmd(fd, p, mib, 16 * mib, 0))
+		return fail("RESMAP_IOC_RESIZE");
+	printf("  grew to 16 MiB: still at %p, still \"%s\"\n", (void *)p, p);
+	if (resize_cmd(fd, p, 16 * mib, 64 * mib, 0))
+		return fail("RESMAP_IOC_RESIZE past the end");
+	p[64 * mib - 1] = 1;
+	printf("  grew to 64 MiB past the reservation's end: still at %p, \"%s\"\n",
+	       (void *)p, p);
+	wall = mmap(p + 80 * mib, mib, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
+		    MAP_FIXED_NOREPLACE, -1, 0);
+	if (wall == MAP_FAILED)
+		return fail("mmap");
+	if (!resize_cmd(fd, p, 64 * mib, 96 * mib, 0) || errno != ENOSPC)
+		return fail("expected ENOSPC");
+	printf("  growing to 96 MiB would hit a mapping at +80 MiB: ENOSPC, nothing moved (\"%s\")\n",
+	       p);
+	munmap(wall, mib);
+	munmap(p, 64 * mib);
+	return 0;
+}
 
 int main(void)
 {
 	struct resmap_version v;
-	char path[128], cpus[256], dist[256];
-	int fd, node;
+	int fd, err;
 
 	fd = open(RESMAP_DEVICE, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "resmap-demo: open %s: %s\n", RESMAP_DEVICE,
-			strerror(errno));
-		return 1;
-	}
+	if (fd < 0)
+		return fail("open " RESMAP_DEVICE);
 	memset(&v, 0, sizeof(v));
-	if (ioctl(fd, RESMAP_IOC_VERSION, &v)) {
-		fprintf(stderr, "resmap-demo: RESMAP_IOC_VERSION: %s\n",
-			strerror(errno));
-		return 1;
-	}
+	if (ioctl(fd, RESMAP_IOC_VERSION, &v))
+		return fail("RESMAP_IOC_VERSION");
 	printf("%s: ABI version %u, features %#llx\n", RESMAP_DEVICE,
 	       v.abi_version, (unsigned long long)v.features);
+	err = show_nodes(fd) || grow_in_place(fd);
 	close(fd);
-
-	printf("%-5s %-22s %10s %10s %-6s %s\n", "node", "kind", "total MiB",
-	       "free MiB", "cpus", "distances");
-	for (node = 0; node < 64; node++) {
-		snprintf(path, sizeof(path), NODE_SYS "/node%d/cpulist", node);
-		if (access(path, R_OK))
-			continue;
-		read_line(path, cpus, sizeof(cpus));
-		snprintf(path, sizeof(path), NODE_SYS "/node%d/distance", node);
-		read_line(path, dist, sizeof(dist));
-		printf("%-5d %-22s %10ld %10ld %-6s %s\n", node,
-		       cpus[0] ? "DRAM" : "CPU-less (pmem/CXL)",
-		       node_meminfo_kib(node, "MemTotal") / 1024,
-		       node_meminfo_kib(node, "MemFree") / 1024,
-		       cpus[0] ? cpus : "-", dist);
-	}
-	return 0;
+	return err;
 }
