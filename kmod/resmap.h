@@ -7,8 +7,11 @@
 #define _RESMAP_H
 
 #include <linux/fs.h>
+#include <linux/mempolicy.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/nodemask.h>
+#include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/resmap.h>
@@ -31,8 +34,9 @@ struct resmap_resv {
 };
 
 /*
- * The committed pages of one reservation VMA, as sorted, disjoint,
- * non-adjacent half-open page-offset intervals.  A set is immutable once
+ * The committed pages of one reservation VMA, as sorted, disjoint
+ * half-open page-offset intervals, each with its placement (adjacent
+ * intervals differ in placement).  A set is immutable once
  * published: a change builds a new set and swaps vma->vm_private_data
  * under the mmap write lock, so fork and VMA splits only take a reference
  * (vm_ops->open cannot fail).
@@ -40,13 +44,28 @@ struct resmap_resv {
 struct resmap_iv {
 	pgoff_t start;
 	pgoff_t end;
+	struct mempolicy *pol;	/* placement, from resmap_policy_get(); or NULL */
 };
 
+/*
+ * Its memory is freed after an RCU grace period: on 6.12 the core may
+ * look up a page's policy (->get_policy) under the per-VMA lock alone,
+ * which does not exclude commands.
+ */
 struct resmap_set {
 	refcount_t ref;
 	struct resmap_resv *resv;
+	struct rcu_head rcu;
 	unsigned int nr;
 	struct resmap_iv iv[];
+};
+
+/* One change to a set: [start, end) committed with @pol, or removed. */
+struct resmap_edit {
+	pgoff_t start;
+	pgoff_t end;
+	struct mempolicy *pol;
+	bool commit;
 };
 
 /* A pending set change for one VMA, built before anything is changed. */
@@ -93,15 +112,40 @@ unsigned long resmap_map(struct resmap_resv *resv, unsigned long hint,
 			 unsigned long len);
 int resmap_mmap(struct file *file, struct vm_area_struct *vma);
 bool resmap_vma_is_ours(struct vm_area_struct *vma);
+bool resmap_vma_is_shared(struct vm_area_struct *vma);
 void resmap_discard(struct vm_area_struct *vma, unsigned long addr,
 		    unsigned long size);
 
 struct resmap_set *resmap_set_new(struct resmap_resv *resv);
+struct resmap_set *resmap_set_merge(const struct resmap_set *old, pgoff_t lo,
+				    pgoff_t hi, const struct resmap_edit *edits,
+				    unsigned int k);
 struct resmap_set *resmap_set_edit(const struct resmap_set *old, pgoff_t lo,
 				   pgoff_t hi, pgoff_t start, pgoff_t end,
-				   bool commit);
+				   bool commit, struct mempolicy *pol);
 void resmap_set_put(struct resmap_set *set);
-bool resmap_set_contains(const struct resmap_set *set, pgoff_t pgoff);
+const struct resmap_iv *resmap_set_find(const struct resmap_set *set,
+					pgoff_t pgoff);
+bool resmap_set_covers(const struct resmap_set *set, pgoff_t start,
+		       pgoff_t end);
+
+static inline bool resmap_set_contains(const struct resmap_set *set,
+				       pgoff_t pgoff)
+{
+	return resmap_set_find(set, pgoff);
+}
+
+static inline struct mempolicy *resmap_set_policy(const struct resmap_set *set,
+						  pgoff_t pgoff)
+{
+	const struct resmap_iv *iv = resmap_set_find(set, pgoff);
+
+	return iv ? iv->pol : NULL;
+}
+
+struct mempolicy *resmap_policy_get(unsigned short mode,
+				    const nodemask_t *nodes);
+void resmap_policies_exit(void);
 
 static inline pgoff_t resmap_pgoff(struct vm_area_struct *vma,
 				   unsigned long addr)
@@ -114,15 +158,30 @@ static inline struct resmap_resv *resmap_vma_resv(struct vm_area_struct *vma)
 	return ((struct resmap_set *)vma->vm_private_data)->resv;
 }
 
+void resmap_free_changes(struct resmap_change *c);
+bool resmap_range_is_ours(struct mm_struct *mm, unsigned long start,
+			  unsigned long end, const struct resmap_resv *only);
+bool resmap_range_is_committed(struct mm_struct *mm, unsigned long start,
+			       unsigned long end);
+int resmap_apply(struct mm_struct *mm, unsigned long start,
+		 unsigned long end, bool commit, bool populate, bool defer,
+		 const struct resmap_resv *only, struct mempolicy *pol,
+		 struct resmap_change **changes);
+void resmap_swap_sets(struct resmap_change *c);
+int resmap_populate(struct mm_struct *mm, unsigned long start,
+		    unsigned long end);
+void resmap_undo(struct resmap_change *changes, bool commit);
+void resmap_finish(struct resmap_change *changes, bool discard);
 int resmap_commit(struct mm_struct *mm, unsigned long start,
 		  unsigned long end, bool commit, bool populate,
-		  const struct resmap_resv *only);
+		  const struct resmap_resv *only, struct mempolicy *pol);
 int resmap_unmap_own(struct mm_struct *mm, unsigned long start,
 		     unsigned long end, const struct resmap_resv *only);
 
 long resmap_ioctl_reserve(struct file *file, void __user *uarg, size_t usize);
 long resmap_ioctl_range(unsigned int nr, void __user *uarg, size_t usize);
 long resmap_ioctl_resize(void __user *uarg, size_t usize);
+long resmap_ioctl_batch(void __user *uarg, size_t usize);
 
 int resmap_copy_arg(void *karg, size_t ksize, size_t minsize,
 		    const void __user *uarg, size_t usize);

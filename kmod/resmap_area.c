@@ -152,10 +152,35 @@ static vm_fault_t resmap_vm_fault(struct vm_fault *vmf)
 	return 0;
 }
 
+/*
+ * The placement of the page at @addr: its committed interval's, or else
+ * the VMA's own policy (mbind), or NULL for the task's.  Called for every
+ * page the core allocates here, on 6.12 possibly under the per-VMA lock
+ * only, hence RCU for the set.  The policies are never freed while the
+ * module is loaded (resmap_policy.c).
+ */
+#ifdef RESMAP_HAVE_GET_POLICY_ILX
+static struct mempolicy *resmap_vm_get_policy(struct vm_area_struct *vma,
+					      unsigned long addr, pgoff_t *ilx)
+#else
+static struct mempolicy *resmap_vm_get_policy(struct vm_area_struct *vma,
+					      unsigned long addr)
+#endif
+{
+	struct mempolicy *pol;
+
+	rcu_read_lock();
+	pol = resmap_set_policy(READ_ONCE(vma->vm_private_data),
+				resmap_pgoff(vma, addr));
+	rcu_read_unlock();
+	return pol ? pol : vma_policy(vma);
+}
+
 static const struct vm_operations_struct resmap_vm_ops = {
-	.open	= resmap_vm_open,
-	.close	= resmap_vm_close,
-	.fault	= resmap_vm_fault,
+	.open		= resmap_vm_open,
+	.close		= resmap_vm_close,
+	.fault		= resmap_vm_fault,
+	.get_policy	= resmap_vm_get_policy,
 };
 
 /* shmem's operations, as its ->mmap installs them: the same every time. */
@@ -174,6 +199,11 @@ static const struct vm_operations_struct resmap_shared_vm_ops = {
 	.close	= resmap_vm_close,
 	.fault	= resmap_shared_fault,
 };
+
+bool resmap_vma_is_shared(struct vm_area_struct *vma)
+{
+	return vma->vm_ops == &resmap_shared_vm_ops;
+}
 
 bool resmap_vma_is_ours(struct vm_area_struct *vma)
 {

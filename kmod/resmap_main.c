@@ -22,7 +22,7 @@
 
 #define RESMAP_FEATURES	(RESMAP_FEAT_VERSION | RESMAP_FEAT_RESERVE |	\
 			 RESMAP_FEAT_RESIZE | RESMAP_FEAT_FORK_MODES |	\
-			 RESMAP_FEAT_NODES)
+			 RESMAP_FEAT_NODES | RESMAP_FEAT_BATCH)
 
 /*
  * Copy a command's argument in: @usize is the caller's struct size (from
@@ -86,6 +86,8 @@ static long resmap_ioctl(struct file *file, unsigned int cmd,
 		return resmap_ioctl_resize(uarg, usize);
 	case _IOC_NR(RESMAP_IOC_NODES):
 		return resmap_ioctl_nodes(uarg, usize);
+	case _IOC_NR(RESMAP_IOC_BATCH):
+		return resmap_ioctl_batch(uarg, usize);
 	default:
 		return -ENOTTY;
 	}
@@ -163,6 +165,7 @@ static int __init resmap_init(void)
 static void __exit resmap_exit(void)
 {
 	misc_deregister(&resmap_dev);
+	resmap_policies_exit();
 	resmap_zero_pages_exit();
 }
 

@@ -43,13 +43,15 @@ static unsigned long resmap_resv_reach(struct mm_struct *mm,
  * Check the extent [start, old_end) lies in one reservation and, when
  * growing to @new_end, that the reservation either covers the growth or
  * is followed by free address space up to @new_end.  Returns with a
- * reference on the reservation in *@resv and where it ends in *@reach.
+ * reference on the reservation in *@resv, where it ends in *@reach, and
+ * the placement of the extent's last page in *@pol.
  */
 static int resmap_resize_check(struct mm_struct *mm, unsigned long start,
 			       unsigned long old_end, unsigned long new_end,
-			       struct resmap_resv **resv, unsigned long *reach)
+			       struct resmap_resv **resv, unsigned long *reach,
+			       struct mempolicy **pol)
 {
-	struct vm_area_struct *next;
+	struct vm_area_struct *next, *last;
 	int err = 0;
 
 	if (mmap_read_lock_killable(mm))
@@ -62,8 +64,13 @@ static int resmap_resize_check(struct mm_struct *mm, unsigned long start,
 		if (next && next->vm_start < new_end)
 			err = -ENOSPC;
 	}
-	if (!err)
+	if (!err) {
 		refcount_inc(&(*resv)->ref);
+		/* Growth is placed as the extent's last page is. */
+		last = find_vma(mm, old_end - 1);
+		*pol = resmap_set_policy(last->vm_private_data,
+					 resmap_pgoff(last, old_end - 1));
+	}
 	mmap_read_unlock(mm);
 	return err;
 }
@@ -74,15 +81,17 @@ static int resmap_resize(struct mm_struct *mm, unsigned long start,
 {
 	struct resmap_resv *resv;
 	unsigned long reach, ext = 0;
+	struct mempolicy *pol;
 	int err;
 
-	err = resmap_resize_check(mm, start, old_end, new_end, &resv, &reach);
+	err = resmap_resize_check(mm, start, old_end, new_end, &resv, &reach,
+				  &pol);
 	if (err)
 		return err;
 	if (new_end <= old_end) {
 		if (new_end < old_end)
 			err = resmap_commit(mm, new_end, old_end, false, false,
-					    resv);
+					    resv, NULL);
 		goto out;
 	}
 	if (reach < new_end) {
@@ -93,7 +102,7 @@ static int resmap_resize(struct mm_struct *mm, unsigned long start,
 			goto out;
 		}
 	}
-	err = resmap_commit(mm, old_end, new_end, true, populate, resv);
+	err = resmap_commit(mm, old_end, new_end, true, populate, resv, pol);
 	if (err && ext)
 		resmap_unmap_own(mm, ext, new_end, resv);
 out:

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * resmap: committed sets, the sorted page-offset intervals of one VMA
- * that may hold pages.  Sets are immutable once published; an edit makes
- * a new one, so the fault path reads them under the mmap read lock with
- * no lock of its own.
+ * that may hold pages, each with the placement its pages are allocated
+ * by.  Sets are immutable once published; an edit makes a new one, so
+ * the fault path reads them under the mmap read lock with no lock of its
+ * own, and ->get_policy under RCU.
  */
 
 #include <linux/minmax.h>
@@ -43,74 +44,95 @@ static long resmap_set_pages(const struct resmap_set *set)
 	return pages;
 }
 
+/* Only the memory waits for RCU readers (->get_policy); the rest is now. */
 void resmap_set_put(struct resmap_set *set)
 {
 	if (!set || !refcount_dec_and_test(&set->ref))
 		return;
 	atomic_long_sub(resmap_set_pages(set), &resmap_stats.committed_pages);
 	resmap_resv_put(set->resv);
-	kvfree(set);
+	kvfree_rcu(set, rcu);
 }
 
-/* Append [s, e) to @set; callers append in order of start. */
-static void resmap_set_append(struct resmap_set *set, pgoff_t s, pgoff_t e)
+/*
+ * Append [s, e) placed by @pol to @set; callers append in order of start,
+ * without overlap.  Touching intervals of the same placement merge.
+ */
+static void resmap_set_append(struct resmap_set *set, pgoff_t s, pgoff_t e,
+			      struct mempolicy *pol)
 {
 	struct resmap_iv *last = set->nr ? &set->iv[set->nr - 1] : NULL;
 
 	if (s >= e)
 		return;
-	if (last && last->end >= s) {
-		last->end = max(last->end, e);
+	if (last && last->end == s && last->pol == pol) {
+		last->end = e;
 		return;
 	}
 	set->iv[set->nr].start = s;
 	set->iv[set->nr].end = e;
+	set->iv[set->nr].pol = pol;
 	set->nr++;
 }
 
 /*
- * A new set: @old with [@start, @end) added (@commit) or removed, keeping
- * only what lies in the VMA's own offsets [@lo, @hi).  NULL if out of
- * memory; @old is untouched either way.
+ * A new set: @old with each of the @k edits applied (committed with its
+ * placement, or removed), keeping only what lies in the VMA's own offsets
+ * [@lo, @hi).  The edits are sorted by start and disjoint.  One pass over
+ * both, so a batch of edits to one VMA costs one copy of its set.  NULL
+ * if out of memory; @old is untouched either way.
  */
-struct resmap_set *resmap_set_edit(const struct resmap_set *old, pgoff_t lo,
-				   pgoff_t hi, pgoff_t start, pgoff_t end,
-				   bool commit)
+struct resmap_set *resmap_set_merge(const struct resmap_set *old, pgoff_t lo,
+				    pgoff_t hi, const struct resmap_edit *edits,
+				    unsigned int k)
 {
+	const struct resmap_edit end_mark = { .start = hi, .end = hi };
+	const struct resmap_edit *ed;
+	pgoff_t done = lo, s, e;
 	struct resmap_set *set;
-	bool placed = false;
-	unsigned int i;
+	unsigned int i = 0, j;
 
-	/* Removing from one interval splits it in two at most. */
-	set = resmap_set_alloc(old->resv, old->nr + 1);
+	/* Each edit adds itself and may split one interval in two. */
+	set = resmap_set_alloc(old->resv, old->nr + 2 * k);
 	if (!set)
 		return NULL;
-	start = max(start, lo);
-	end = min(end, hi);
-	for (i = 0; i < old->nr; i++) {
-		pgoff_t s = max(old->iv[i].start, lo);
-		pgoff_t e = min(old->iv[i].end, hi);
-
-		if (s >= e)
-			continue;
-		if (!commit) {
-			resmap_set_append(set, s, min(e, start));
-			resmap_set_append(set, max(s, end), e);
-			continue;
+	for (j = 0; j <= k; j++) {
+		ed = j < k ? &edits[j] : &end_mark;
+		/* What the old set has between the previous edit and this. */
+		for (; i < old->nr && old->iv[i].start < ed->start; i++) {
+			s = max3(old->iv[i].start, done, lo);
+			e = min3(old->iv[i].end, ed->start, hi);
+			if (s < e)
+				resmap_set_append(set, s, e, old->iv[i].pol);
+			if (old->iv[i].end > ed->start)
+				break;
 		}
-		if (!placed && start <= s) {
-			resmap_set_append(set, start, end);
-			placed = true;
-		}
-		resmap_set_append(set, s, e);
+		if (ed->commit)
+			resmap_set_append(set, max(ed->start, lo),
+					  min(ed->end, hi), ed->pol);
+		done = max(done, ed->end);
+		while (i < old->nr && old->iv[i].end <= done)
+			i++;
 	}
-	if (commit && !placed)
-		resmap_set_append(set, start, end);
 	atomic_long_add(resmap_set_pages(set), &resmap_stats.committed_pages);
 	return set;
 }
 
-bool resmap_set_contains(const struct resmap_set *set, pgoff_t pgoff)
+/* resmap_set_merge() of one edit. */
+struct resmap_set *resmap_set_edit(const struct resmap_set *old, pgoff_t lo,
+				   pgoff_t hi, pgoff_t start, pgoff_t end,
+				   bool commit, struct mempolicy *pol)
+{
+	const struct resmap_edit ed = {
+		.start = start, .end = end, .pol = pol, .commit = commit,
+	};
+
+	return resmap_set_merge(old, lo, hi, &ed, 1);
+}
+
+/* The interval holding @pgoff, or NULL if it is not committed. */
+const struct resmap_iv *resmap_set_find(const struct resmap_set *set,
+					pgoff_t pgoff)
 {
 	unsigned int lo = 0, hi = set->nr;
 
@@ -122,7 +144,22 @@ bool resmap_set_contains(const struct resmap_set *set, pgoff_t pgoff)
 		else if (pgoff >= set->iv[mid].end)
 			lo = mid + 1;
 		else
-			return true;
+			return &set->iv[mid];
 	}
-	return false;
+	return NULL;
+}
+
+/* Whether all of [start, end) is committed. */
+bool resmap_set_covers(const struct resmap_set *set, pgoff_t start,
+		       pgoff_t end)
+{
+	const struct resmap_iv *iv;
+
+	while (start < end) {
+		iv = resmap_set_find(set, start);
+		if (!iv)
+			return false;
+		start = iv->end;
+	}
+	return true;
 }

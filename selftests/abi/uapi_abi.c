@@ -61,6 +61,9 @@ TEST(natural_alignment)
 	EXPECT_EQ(0, offsetof(struct resmap_node, total_pages) % 8);
 	EXPECT_EQ(0, sizeof(struct resmap_nodes) % 8);
 	EXPECT_EQ(0, offsetof(struct resmap_nodes, reserved) % 8);
+	EXPECT_EQ(0, sizeof(struct resmap_op) % 8);
+	EXPECT_EQ(0, offsetof(struct resmap_op, nodes) % 8);
+	EXPECT_EQ(0, sizeof(struct resmap_batch) % 8);
 }
 
 /* Published numbers and sizes: changing one breaks every old binary. */
@@ -85,6 +88,7 @@ TEST(ioctl_numbers)
 	CHECK_IOC(RESMAP_IOC_RESIZE, 5, resmap_resize,
 		  RESMAP_RESIZE_SIZE_VER0);
 	CHECK_IOC(RESMAP_IOC_NODES, 6, resmap_nodes, RESMAP_NODES_SIZE_VER0);
+	CHECK_IOC(RESMAP_IOC_BATCH, 7, resmap_batch, RESMAP_BATCH_SIZE_VER0);
 }
 
 TEST(flag_values)
@@ -102,6 +106,18 @@ TEST(flag_values)
 	EXPECT_EQ(1, RESMAP_TIER_DRAM);
 	EXPECT_EQ(2, RESMAP_TIER_PMEM);
 	EXPECT_EQ(1UL << 0, RESMAP_NODE_HAS_CPU);
+	EXPECT_EQ(1ULL << 5, RESMAP_FEAT_BATCH);
+	EXPECT_EQ(1, RESMAP_OP_COMMIT);
+	EXPECT_EQ(2, RESMAP_OP_DECOMMIT);
+	EXPECT_EQ(3, RESMAP_OP_POPULATE);
+	EXPECT_EQ(1UL << 0, RESMAP_OP_F_POPULATE);
+	EXPECT_EQ(0, RESMAP_PLACE_DEFAULT);
+	EXPECT_EQ(1, RESMAP_PLACE_STRICT);
+	EXPECT_EQ(2, RESMAP_PLACE_PREFERRED);
+	EXPECT_EQ(3, RESMAP_PLACE_INTERLEAVE);
+	EXPECT_EQ(4, RESMAP_PLACE_TIER);
+	EXPECT_EQ(1UL << 0, RESMAP_BATCH_ALL_OR_NOTHING);
+	EXPECT_EQ(65536, RESMAP_BATCH_MAX);
 	EXPECT_EQ(1ULL << 40, RESMAP_MAX_ALIGN);
 }
 

@@ -14,7 +14,9 @@
 	X(resmap_range, 48)			\
 	X(resmap_resize, 64)			\
 	X(resmap_node, 48)			\
-	X(resmap_nodes, 48)
+	X(resmap_nodes, 48)			\
+	X(resmap_op, 64)			\
+	X(resmap_batch, 48)
 
 /* F(struct, field, offset, size) */
 #define RESMAP_UAPI_FIELDS(F)			\
@@ -51,7 +53,23 @@
 	F(resmap_nodes, flags, 12, 4)		\
 	F(resmap_nodes, caller_node, 16, 4)	\
 	F(resmap_nodes, pad, 20, 4)		\
-	F(resmap_nodes, reserved, 24, 24)
+	F(resmap_nodes, reserved, 24, 24)	\
+	F(resmap_op, addr, 0, 8)		\
+	F(resmap_op, len, 8, 8)			\
+	F(resmap_op, op, 16, 4)			\
+	F(resmap_op, flags, 20, 4)		\
+	F(resmap_op, place, 24, 4)		\
+	F(resmap_op, node, 28, 4)		\
+	F(resmap_op, nodes, 32, 8)		\
+	F(resmap_op, result, 40, 4)		\
+	F(resmap_op, pad, 44, 4)		\
+	F(resmap_op, reserved, 48, 16)		\
+	F(resmap_batch, ops, 0, 8)		\
+	F(resmap_batch, count, 8, 4)		\
+	F(resmap_batch, flags, 12, 4)		\
+	F(resmap_batch, done, 16, 4)		\
+	F(resmap_batch, pad, 20, 4)		\
+	F(resmap_batch, reserved, 24, 24)
 
 struct uapi_layout_row {
 	const char *name;

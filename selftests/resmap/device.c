@@ -73,7 +73,8 @@ TEST_F(dev, version)
 	ASSERT_EQ(0, ioctl(self->fd, RESMAP_IOC_VERSION, &v));
 	EXPECT_EQ(RESMAP_ABI_VERSION, v.abi_version);
 	EXPECT_EQ(RESMAP_FEAT_VERSION | RESMAP_FEAT_RESERVE | RESMAP_FEAT_RESIZE |
-		  RESMAP_FEAT_FORK_MODES | RESMAP_FEAT_NODES, v.features);
+		  RESMAP_FEAT_FORK_MODES | RESMAP_FEAT_NODES | RESMAP_FEAT_BATCH,
+		  v.features);
 	EXPECT_EQ(0, v.flags);
 	for (int i = 0; i < 4; i++)
 		EXPECT_EQ(0, v.reserved[i]);

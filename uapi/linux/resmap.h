@@ -31,6 +31,7 @@
 #define RESMAP_FEAT_RESIZE	_BITULL(2)	/* RESMAP_IOC_RESIZE */
 #define RESMAP_FEAT_FORK_MODES	_BITULL(3)	/* RESMAP_RESERVE_FORK_* */
 #define RESMAP_FEAT_NODES	_BITULL(4)	/* RESMAP_IOC_NODES */
+#define RESMAP_FEAT_BATCH	_BITULL(5)	/* RESMAP_IOC_BATCH, placement */
 
 /**
  * struct resmap_version - argument of RESMAP_IOC_VERSION
@@ -180,6 +181,74 @@ struct resmap_nodes {
 
 #define RESMAP_NODES_SIZE_VER0		48
 
+/* Operations of RESMAP_IOC_BATCH */
+#define RESMAP_OP_COMMIT	1	/* commit, placed as @place says */
+#define RESMAP_OP_DECOMMIT	2	/* free the pages, fault again */
+#define RESMAP_OP_POPULATE	3	/* fault in a committed range now */
+
+/* struct resmap_op flags */
+#define RESMAP_OP_F_POPULATE	_BITUL(0)	/* COMMIT: fault in now */
+
+/* Placement of struct resmap_op: which nodes pages come from. */
+#define RESMAP_PLACE_DEFAULT	0	/* the process's policy (or mbind) */
+#define RESMAP_PLACE_STRICT	1	/* @node only; ENOMEM when full */
+#define RESMAP_PLACE_PREFERRED	2	/* @node, then the nearest with room */
+#define RESMAP_PLACE_INTERLEAVE	3	/* page by page over @nodes */
+#define RESMAP_PLACE_TIER	4	/* tier @node: nearest of its nodes */
+
+/**
+ * struct resmap_op - one operation of RESMAP_IOC_BATCH
+ * @addr:   in: page-aligned start, inside reservations
+ * @len:    in: non-zero page multiple
+ * @op:     in: RESMAP_OP_*
+ * @flags:  in: RESMAP_OP_F_*
+ * @place:  in: RESMAP_PLACE_* (COMMIT and POPULATE; 0 for DECOMMIT)
+ * @node:   in: the node (STRICT, PREFERRED) or RESMAP_TIER_* (TIER)
+ * @nodes:  in: node mask, bit n = node n (INTERLEAVE); 0 otherwise
+ * @result: out: 0, or the negative errno this operation failed with
+ * @pad:    in: must be 0
+ * @reserved: in: must be 0
+ */
+struct resmap_op {
+	__u64 addr;
+	__u64 len;
+	__u32 op;
+	__u32 flags;
+	__u32 place;
+	__u32 node;
+	__u64 nodes;
+	__s32 result;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/* RESMAP_IOC_BATCH flags */
+#define RESMAP_BATCH_ALL_OR_NOTHING _BITUL(0)	/* any failure undoes all */
+
+/* Most operations one RESMAP_IOC_BATCH takes. */
+#define RESMAP_BATCH_MAX	65536
+
+/**
+ * struct resmap_batch - argument of RESMAP_IOC_BATCH
+ * @ops:      in: user pointer to an array of struct resmap_op
+ * @count:    in: its length, 1 to RESMAP_BATCH_MAX
+ * @flags:    in: RESMAP_BATCH_*
+ * @done:     out: how many operations succeeded (0 or @count with
+ *            ALL_OR_NOTHING)
+ * @pad:      in: must be 0
+ * @reserved: in: must be 0
+ */
+struct resmap_batch {
+	__u64 ops;
+	__u32 count;
+	__u32 flags;
+	__u32 done;
+	__u32 pad;
+	__u64 reserved[3];
+};
+
+#define RESMAP_BATCH_SIZE_VER0		48
+
 #define RESMAP_IOC_VERSION	_IOWR(RESMAP_IOC_MAGIC, 0x00, struct resmap_version)
 #define RESMAP_IOC_RESERVE	_IOWR(RESMAP_IOC_MAGIC, 0x01, struct resmap_reserve)
 #define RESMAP_IOC_COMMIT	_IOWR(RESMAP_IOC_MAGIC, 0x02, struct resmap_range)
@@ -187,5 +256,6 @@ struct resmap_nodes {
 #define RESMAP_IOC_RELEASE	_IOWR(RESMAP_IOC_MAGIC, 0x04, struct resmap_range)
 #define RESMAP_IOC_RESIZE	_IOWR(RESMAP_IOC_MAGIC, 0x05, struct resmap_resize)
 #define RESMAP_IOC_NODES	_IOWR(RESMAP_IOC_MAGIC, 0x06, struct resmap_nodes)
+#define RESMAP_IOC_BATCH	_IOWR(RESMAP_IOC_MAGIC, 0x07, struct resmap_batch)
 
 #endif /* _UAPI_LINUX_RESMAP_H */
