@@ -182,6 +182,9 @@ long resmap_ioctl_reserve(struct file *file, void __user *uarg, size_t usize);
 long resmap_ioctl_range(unsigned int nr, void __user *uarg, size_t usize);
 long resmap_ioctl_resize(void __user *uarg, size_t usize);
 long resmap_ioctl_batch(void __user *uarg, size_t usize);
+long resmap_ioctl_residency(void __user *uarg, size_t usize);
+int resmap_move(struct mm_struct *mm, unsigned long start, unsigned long end,
+		int nid, u32 *moved);
 
 int resmap_copy_arg(void *karg, size_t ksize, size_t minsize,
 		    const void __user *uarg, size_t usize);

@@ -24,7 +24,7 @@
 /* Static checks of one operation: 0 or -EINVAL. */
 static int resmap_op_check(const struct resmap_op *op)
 {
-	if (op->pad || op->reserved[0] || op->reserved[1])
+	if (op->reserved[0] || op->reserved[1])
 		return -EINVAL;
 	if (!op->len || !PAGE_ALIGNED(op->addr) || !PAGE_ALIGNED(op->len) ||
 	    op->len > TASK_SIZE || op->addr > TASK_SIZE - op->len)
@@ -36,6 +36,12 @@ static int resmap_op_check(const struct resmap_op *op)
 		break;
 	case RESMAP_OP_POPULATE:
 		if (op->flags)
+			return -EINVAL;
+		break;
+	case RESMAP_OP_MOVE:
+		/* To one node: strict, preferred or a tier's nearest. */
+		if (op->flags || op->place == RESMAP_PLACE_DEFAULT ||
+		    op->place == RESMAP_PLACE_INTERLEAVE)
 			return -EINVAL;
 		break;
 	case RESMAP_OP_DECOMMIT:
@@ -151,11 +157,35 @@ static bool resmap_op_populates(const struct resmap_op *op)
 }
 
 /*
+ * The node a MOVE goes to: its node, or for a tier the tier's node
+ * nearest to this CPU with room for the range; -ENOMEM if it has none.
+ */
+static int resmap_move_target(const struct resmap_op *op,
+			      const nodemask_t *nodes)
+{
+	unsigned long pages = op->len >> PAGE_SHIFT;
+	int nid, best = -ENOMEM, here = numa_node_id();
+	nodemask_t one;
+
+	for_each_node_mask(nid, *nodes) {
+		nodes_clear(one);
+		node_set(nid, one);
+		if (resmap_nodes_room(&one) < pages)
+			continue;
+		if (best < 0 ||
+		    node_distance(here, nid) < node_distance(here, best))
+			best = nid;
+	}
+	return best;
+}
+
+/*
  * Everything that can make a checked operation fail before it changes
- * anything, with the mmap lock held: its placement into *@pol.
+ * anything, with the mmap lock held: its placement into *@pol and, for
+ * a MOVE, the node it goes to into *@target.
  */
 static int resmap_op_prepare(struct mm_struct *mm, const struct resmap_op *op,
-			     struct mempolicy **pol)
+			     struct mempolicy **pol, int *target)
 {
 	unsigned long start = op->addr, end = op->addr + op->len;
 	nodemask_t nodes;
@@ -168,12 +198,17 @@ static int resmap_op_prepare(struct mm_struct *mm, const struct resmap_op *op,
 	/* shmem places its pages by its own policy, not ours. */
 	if (*pol && resmap_range_has_shared(mm, start, end))
 		return -EOPNOTSUPP;
-	if (op->op == RESMAP_OP_POPULATE &&
+	if ((op->op == RESMAP_OP_POPULATE || op->op == RESMAP_OP_MOVE) &&
 	    !resmap_range_is_committed(mm, start, end))
 		return -EFAULT;
 	if (resmap_op_populates(op) && *pol && (*pol)->mode == MPOL_BIND &&
 	    resmap_nodes_room(&nodes) < op->len >> PAGE_SHIFT)
 		return -ENOMEM;
+	if (op->op == RESMAP_OP_MOVE) {
+		*target = resmap_move_target(op, &nodes);
+		if (*target < 0)
+			return *target;
+	}
 	return 0;
 }
 
@@ -267,6 +302,7 @@ struct resmap_run {
 	struct mm_struct *mm;
 	struct resmap_op *ops;
 	struct mempolicy **pols;
+	int *targets;		/* MOVE: the node */
 	u32 n;
 	bool atomic;
 	struct resmap_piece *pieces;
@@ -341,27 +377,42 @@ static int resmap_run_build(struct resmap_run *r)
 	return 0;
 }
 
+/* Operation @i's step of @pass: 0 populates, 1 moves. */
+static int resmap_run_step(struct resmap_run *r, u32 i, int pass)
+{
+	struct resmap_op *op = &r->ops[i];
+	unsigned long end = op->addr + op->len;
+
+	if (pass == 0 && resmap_op_populates(op))
+		return resmap_populate(r->mm, op->addr, end);
+	if (pass == 1 && op->op == RESMAP_OP_MOVE)
+		return resmap_move(r->mm, op->addr, end, r->targets[i],
+				   &op->moved);
+	return 0;
+}
+
 /*
- * Publish the new sets and populate.  A populate failure fails its
- * operation and puts every set and page back (-EAGAIN: run again).
+ * Publish the new sets, populate, then move.  A failure fails its
+ * operation and puts every set and page back (-EAGAIN: run again); pages
+ * already moved stay on their new nodes, at the same addresses.
  */
 static int resmap_run_apply(struct resmap_run *r)
 {
-	struct resmap_op *op;
-	int err;
+	int err, pass;
 	u32 i;
 
 	resmap_swap_sets(r->changes);
-	for (i = 0; i < r->n; i++) {
-		op = &r->ops[i];
-		if (op->result || !resmap_op_populates(op))
-			continue;
-		err = resmap_populate(r->mm, op->addr, op->addr + op->len);
-		if (err) {
-			op->result = err;
-			resmap_undo(r->changes, true);
-			r->changes = NULL;
-			return -EAGAIN;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < r->n; i++) {
+			if (r->ops[i].result)
+				continue;
+			err = resmap_run_step(r, i, pass);
+			if (err) {
+				r->ops[i].result = err;
+				resmap_undo(r->changes, true);
+				r->changes = NULL;
+				return -EAGAIN;
+			}
 		}
 	}
 	return 0;
@@ -388,7 +439,8 @@ static u32 resmap_run_ops(struct resmap_run *r)
 	for (i = 0; i < r->n; i++) {
 		if (!r->ops[i].result)
 			r->ops[i].result = resmap_op_prepare(r->mm, &r->ops[i],
-							     &r->pols[i]);
+							     &r->pols[i],
+							     &r->targets[i]);
 		if (r->ops[i].result && r->atomic) {
 			resmap_run_cancel(r);
 			return 0;
@@ -463,14 +515,17 @@ long resmap_ioctl_batch(void __user *uarg, size_t usize)
 	uops = u64_to_user_ptr(b.ops);
 	r.ops = kvmalloc_array(r.n, sizeof(*r.ops), GFP_KERNEL_ACCOUNT);
 	r.pols = kvcalloc(r.n, sizeof(*r.pols), GFP_KERNEL_ACCOUNT);
+	r.targets = kvcalloc(r.n, sizeof(*r.targets), GFP_KERNEL_ACCOUNT);
 	err = -ENOMEM;
-	if (!r.ops || !r.pols)
+	if (!r.ops || !r.pols || !r.targets)
 		goto out;
 	err = -EFAULT;
 	if (copy_from_user(r.ops, uops, r.n * sizeof(*r.ops)))
 		goto out;
-	for (i = 0; i < r.n; i++)
+	for (i = 0; i < r.n; i++) {
 		r.ops[i].result = resmap_op_check(&r.ops[i]);
+		r.ops[i].moved = 0;
+	}
 	err = resmap_check_overlap(r.ops, r.n);
 	if (err)
 		goto out;
@@ -502,7 +557,8 @@ long resmap_ioctl_batch(void __user *uarg, size_t usize)
 	}
 
 	for (i = 0; i < r.n; i++) {
-		if (put_user(r.ops[i].result, &uops[i].result))
+		if (put_user(r.ops[i].result, &uops[i].result) ||
+		    put_user(r.ops[i].moved, &uops[i].moved))
 			err = -EFAULT;
 		if (!first)
 			first = r.ops[i].result == -ECANCELED ? 0 :
@@ -515,6 +571,7 @@ long resmap_ioctl_batch(void __user *uarg, size_t usize)
 out:
 	kvfree(r.edits);
 	kvfree(r.pieces);
+	kvfree(r.targets);
 	kvfree(r.pols);
 	kvfree(r.ops);
 	return err;

@@ -22,7 +22,8 @@
 
 #define RESMAP_FEATURES	(RESMAP_FEAT_VERSION | RESMAP_FEAT_RESERVE |	\
 			 RESMAP_FEAT_RESIZE | RESMAP_FEAT_FORK_MODES |	\
-			 RESMAP_FEAT_NODES | RESMAP_FEAT_BATCH)
+			 RESMAP_FEAT_NODES | RESMAP_FEAT_BATCH |	\
+			 RESMAP_FEAT_MOVE)
 
 /*
  * Copy a command's argument in: @usize is the caller's struct size (from
@@ -88,6 +89,8 @@ static long resmap_ioctl(struct file *file, unsigned int cmd,
 		return resmap_ioctl_nodes(uarg, usize);
 	case _IOC_NR(RESMAP_IOC_BATCH):
 		return resmap_ioctl_batch(uarg, usize);
+	case _IOC_NR(RESMAP_IOC_RESIDENCY):
+		return resmap_ioctl_residency(uarg, usize);
 	default:
 		return -ENOTTY;
 	}

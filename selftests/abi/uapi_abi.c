@@ -64,6 +64,8 @@ TEST(natural_alignment)
 	EXPECT_EQ(0, sizeof(struct resmap_op) % 8);
 	EXPECT_EQ(0, offsetof(struct resmap_op, nodes) % 8);
 	EXPECT_EQ(0, sizeof(struct resmap_batch) % 8);
+	EXPECT_EQ(0, sizeof(struct resmap_residency) % 8);
+	EXPECT_EQ(0, offsetof(struct resmap_residency, resident) % 8);
 }
 
 /* Published numbers and sizes: changing one breaks every old binary. */
@@ -89,6 +91,8 @@ TEST(ioctl_numbers)
 		  RESMAP_RESIZE_SIZE_VER0);
 	CHECK_IOC(RESMAP_IOC_NODES, 6, resmap_nodes, RESMAP_NODES_SIZE_VER0);
 	CHECK_IOC(RESMAP_IOC_BATCH, 7, resmap_batch, RESMAP_BATCH_SIZE_VER0);
+	CHECK_IOC(RESMAP_IOC_RESIDENCY, 8, resmap_residency,
+		  RESMAP_RESIDENCY_SIZE_VER0);
 }
 
 TEST(flag_values)
@@ -110,6 +114,8 @@ TEST(flag_values)
 	EXPECT_EQ(1, RESMAP_OP_COMMIT);
 	EXPECT_EQ(2, RESMAP_OP_DECOMMIT);
 	EXPECT_EQ(3, RESMAP_OP_POPULATE);
+	EXPECT_EQ(4, RESMAP_OP_MOVE);
+	EXPECT_EQ(1ULL << 6, RESMAP_FEAT_MOVE);
 	EXPECT_EQ(1UL << 0, RESMAP_OP_F_POPULATE);
 	EXPECT_EQ(0, RESMAP_PLACE_DEFAULT);
 	EXPECT_EQ(1, RESMAP_PLACE_STRICT);

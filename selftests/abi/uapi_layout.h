@@ -16,7 +16,8 @@
 	X(resmap_node, 48)			\
 	X(resmap_nodes, 48)			\
 	X(resmap_op, 64)			\
-	X(resmap_batch, 48)
+	X(resmap_batch, 48)			\
+	X(resmap_residency, 64)
 
 /* F(struct, field, offset, size) */
 #define RESMAP_UAPI_FIELDS(F)			\
@@ -62,14 +63,21 @@
 	F(resmap_op, node, 28, 4)		\
 	F(resmap_op, nodes, 32, 8)		\
 	F(resmap_op, result, 40, 4)		\
-	F(resmap_op, pad, 44, 4)		\
+	F(resmap_op, moved, 44, 4)		\
 	F(resmap_op, reserved, 48, 16)		\
 	F(resmap_batch, ops, 0, 8)		\
 	F(resmap_batch, count, 8, 4)		\
 	F(resmap_batch, flags, 12, 4)		\
 	F(resmap_batch, done, 16, 4)		\
 	F(resmap_batch, pad, 20, 4)		\
-	F(resmap_batch, reserved, 24, 24)
+	F(resmap_batch, reserved, 24, 24)	\
+	F(resmap_residency, addr, 0, 8)		\
+	F(resmap_residency, len, 8, 8)		\
+	F(resmap_residency, counts, 16, 8)	\
+	F(resmap_residency, nr_counts, 24, 4)	\
+	F(resmap_residency, flags, 28, 4)	\
+	F(resmap_residency, resident, 32, 8)	\
+	F(resmap_residency, reserved, 40, 24)
 
 struct uapi_layout_row {
 	const char *name;

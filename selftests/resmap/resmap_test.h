@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/resmap.h>
@@ -115,6 +116,83 @@ static inline void maps_line(void *addr, char *out, size_t len)
 	}
 	if (f)
 		fclose(f);
+}
+
+/* Node of each page of [p, p + n pages), by move_pages query; -errno if none. */
+static inline int page_nodes(char *p, long n, int *node)
+{
+	void **pages = calloc(n, sizeof(*pages));
+	long pg = page_size(), i;
+	int ret;
+
+	if (!pages)
+		return -1;
+	for (i = 0; i < n; i++)
+		pages[i] = p + i * pg;
+	ret = syscall(SYS_move_pages, 0, n, pages, NULL, node, 0);
+	free(pages);
+	return ret;
+}
+
+/* How many of the n pages at p are on @nid. */
+static inline long pages_on(char *p, long n, int nid)
+{
+	int *node = calloc(n, sizeof(*node));
+	long i, count = 0;
+
+	if (!node || page_nodes(p, n, node)) {
+		free(node);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		count += node[i] == nid;
+	free(node);
+	return count;
+}
+
+static inline struct resmap_op op_of(unsigned int op, void *addr,
+				     size_t len, unsigned int flags,
+				     unsigned int place, unsigned int node,
+				     unsigned long long nodes)
+{
+	struct resmap_op o;
+
+	memset(&o, 0, sizeof(o));
+	o.addr = (unsigned long)addr;
+	o.len = len;
+	o.op = op;
+	o.flags = flags;
+	o.place = place;
+	o.node = node;
+	o.nodes = nodes;
+	return o;
+}
+
+static inline int batch(int fd, struct resmap_op *ops, unsigned int n,
+		 unsigned int flags, unsigned int *done)
+{
+	struct resmap_batch b;
+	int ret;
+
+	memset(&b, 0, sizeof(b));
+	b.ops = (unsigned long)ops;
+	b.count = n;
+	b.flags = flags;
+	b.done = 0xdead;
+	ret = ioctl(fd, RESMAP_IOC_BATCH, &b);
+	if (done)
+		*done = b.done;
+	return ret;
+}
+
+/* One operation as a batch of one. */
+static inline int op1(int fd, unsigned int op, void *addr, size_t len,
+		      unsigned int flags, unsigned int place, unsigned int node,
+		      unsigned long long nodes)
+{
+	struct resmap_op o = op_of(op, addr, len, flags, place, node, nodes);
+
+	return batch(fd, &o, 1, 0, NULL);
 }
 
 /* An address with @len bytes of free address space after it. */

@@ -32,6 +32,7 @@
 #define RESMAP_FEAT_FORK_MODES	_BITULL(3)	/* RESMAP_RESERVE_FORK_* */
 #define RESMAP_FEAT_NODES	_BITULL(4)	/* RESMAP_IOC_NODES */
 #define RESMAP_FEAT_BATCH	_BITULL(5)	/* RESMAP_IOC_BATCH, placement */
+#define RESMAP_FEAT_MOVE	_BITULL(6)	/* RESMAP_OP_MOVE, RESIDENCY */
 
 /**
  * struct resmap_version - argument of RESMAP_IOC_VERSION
@@ -185,6 +186,7 @@ struct resmap_nodes {
 #define RESMAP_OP_COMMIT	1	/* commit, placed as @place says */
 #define RESMAP_OP_DECOMMIT	2	/* free the pages, fault again */
 #define RESMAP_OP_POPULATE	3	/* fault in a committed range now */
+#define RESMAP_OP_MOVE		4	/* move a committed range's pages */
 
 /* struct resmap_op flags */
 #define RESMAP_OP_F_POPULATE	_BITUL(0)	/* COMMIT: fault in now */
@@ -202,11 +204,12 @@ struct resmap_nodes {
  * @len:    in: non-zero page multiple
  * @op:     in: RESMAP_OP_*
  * @flags:  in: RESMAP_OP_F_*
- * @place:  in: RESMAP_PLACE_* (COMMIT and POPULATE; 0 for DECOMMIT)
+ * @place:  in: RESMAP_PLACE_* (COMMIT, POPULATE; MOVE: STRICT, PREFERRED
+ *          or TIER; 0 for DECOMMIT)
  * @node:   in: the node (STRICT, PREFERRED) or RESMAP_TIER_* (TIER)
  * @nodes:  in: node mask, bit n = node n (INTERLEAVE); 0 otherwise
  * @result: out: 0, or the negative errno this operation failed with
- * @pad:    in: must be 0
+ * @moved:  out: pages MOVE moved to another node; 0 for other operations
  * @reserved: in: must be 0
  */
 struct resmap_op {
@@ -218,7 +221,7 @@ struct resmap_op {
 	__u32 node;
 	__u64 nodes;
 	__s32 result;
-	__u32 pad;
+	__u32 moved;
 	__u64 reserved[2];
 };
 
@@ -249,6 +252,29 @@ struct resmap_batch {
 
 #define RESMAP_BATCH_SIZE_VER0		48
 
+/**
+ * struct resmap_residency - argument of RESMAP_IOC_RESIDENCY
+ * @addr:     in: page-aligned start, inside reservations
+ * @len:      in: non-zero page multiple
+ * @counts:   in: user pointer to __u64[@nr_counts]; out: [n] = pages of
+ *            the range resident on node n
+ * @nr_counts: in: entries of @counts, 1 to 1024
+ * @flags:    in: must be 0
+ * @resident: out: pages of the range resident on any node
+ * @reserved: in: must be 0
+ */
+struct resmap_residency {
+	__u64 addr;
+	__u64 len;
+	__u64 counts;
+	__u32 nr_counts;
+	__u32 flags;
+	__u64 resident;
+	__u64 reserved[3];
+};
+
+#define RESMAP_RESIDENCY_SIZE_VER0	64
+
 #define RESMAP_IOC_VERSION	_IOWR(RESMAP_IOC_MAGIC, 0x00, struct resmap_version)
 #define RESMAP_IOC_RESERVE	_IOWR(RESMAP_IOC_MAGIC, 0x01, struct resmap_reserve)
 #define RESMAP_IOC_COMMIT	_IOWR(RESMAP_IOC_MAGIC, 0x02, struct resmap_range)
@@ -257,5 +283,6 @@ struct resmap_batch {
 #define RESMAP_IOC_RESIZE	_IOWR(RESMAP_IOC_MAGIC, 0x05, struct resmap_resize)
 #define RESMAP_IOC_NODES	_IOWR(RESMAP_IOC_MAGIC, 0x06, struct resmap_nodes)
 #define RESMAP_IOC_BATCH	_IOWR(RESMAP_IOC_MAGIC, 0x07, struct resmap_batch)
+#define RESMAP_IOC_RESIDENCY	_IOWR(RESMAP_IOC_MAGIC, 0x08, struct resmap_residency)
 
 #endif /* _UAPI_LINUX_RESMAP_H */
