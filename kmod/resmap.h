@@ -178,6 +178,9 @@ int resmap_commit(struct mm_struct *mm, unsigned long start,
 int resmap_unmap_own(struct mm_struct *mm, unsigned long start,
 		     unsigned long end, const struct resmap_resv *only);
 
+struct io_uring_cmd;
+long resmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int resmap_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
 long resmap_ioctl_reserve(struct file *file, void __user *uarg, size_t usize);
 long resmap_ioctl_range(unsigned int nr, void __user *uarg, size_t usize);
 long resmap_ioctl_resize(void __user *uarg, size_t usize);

@@ -23,7 +23,7 @@
 #define RESMAP_FEATURES	(RESMAP_FEAT_VERSION | RESMAP_FEAT_RESERVE |	\
 			 RESMAP_FEAT_RESIZE | RESMAP_FEAT_FORK_MODES |	\
 			 RESMAP_FEAT_NODES | RESMAP_FEAT_BATCH |	\
-			 RESMAP_FEAT_MOVE)
+			 RESMAP_FEAT_MOVE | RESMAP_FEAT_URING_CMD)
 
 /*
  * Copy a command's argument in: @usize is the caller's struct size (from
@@ -64,8 +64,7 @@ static long resmap_ioctl_version(void __user *uarg, size_t usize)
 	return resmap_put_arg(uarg, usize, &v, sizeof(v));
 }
 
-static long resmap_ioctl(struct file *file, unsigned int cmd,
-			 unsigned long arg)
+long resmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 	size_t usize = _IOC_SIZE(cmd);
@@ -132,6 +131,7 @@ static const struct file_operations resmap_fops = {
 	.release	= resmap_release,
 	.mmap		= resmap_file_mmap,
 	.unlocked_ioctl	= resmap_ioctl,
+	.uring_cmd	= resmap_uring_cmd,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
 };

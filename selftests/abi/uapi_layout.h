@@ -17,7 +17,8 @@
 	X(resmap_nodes, 48)			\
 	X(resmap_op, 64)			\
 	X(resmap_batch, 48)			\
-	X(resmap_residency, 64)
+	X(resmap_residency, 64)			\
+	X(resmap_uring_cmd, 16)
 
 /* F(struct, field, offset, size) */
 #define RESMAP_UAPI_FIELDS(F)			\
@@ -77,7 +78,9 @@
 	F(resmap_residency, nr_counts, 24, 4)	\
 	F(resmap_residency, flags, 28, 4)	\
 	F(resmap_residency, resident, 32, 8)	\
-	F(resmap_residency, reserved, 40, 24)
+	F(resmap_residency, reserved, 40, 24)	\
+	F(resmap_uring_cmd, arg, 0, 8)		\
+	F(resmap_uring_cmd, reserved, 8, 8)
 
 struct uapi_layout_row {
 	const char *name;

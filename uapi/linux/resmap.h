@@ -33,6 +33,7 @@
 #define RESMAP_FEAT_NODES	_BITULL(4)	/* RESMAP_IOC_NODES */
 #define RESMAP_FEAT_BATCH	_BITULL(5)	/* RESMAP_IOC_BATCH, placement */
 #define RESMAP_FEAT_MOVE	_BITULL(6)	/* RESMAP_OP_MOVE, RESIDENCY */
+#define RESMAP_FEAT_URING_CMD	_BITULL(7)	/* commands through io_uring */
 
 /**
  * struct resmap_version - argument of RESMAP_IOC_VERSION
@@ -274,6 +275,20 @@ struct resmap_residency {
 };
 
 #define RESMAP_RESIDENCY_SIZE_VER0	64
+
+/**
+ * struct resmap_uring_cmd - the cmd area of an IORING_OP_URING_CMD SQE
+ * @arg:      user pointer to the command's argument struct, as ioctl()
+ *            takes it; the SQE's cmd_op is the RESMAP_IOC_* number
+ * @reserved: must be 0
+ *
+ * The CQE's res is what ioctl() returns: 0 or -errno.  16 bytes: fits
+ * an ordinary (not SQE128) submission queue entry.
+ */
+struct resmap_uring_cmd {
+	__u64 arg;
+	__u64 reserved;
+};
 
 #define RESMAP_IOC_VERSION	_IOWR(RESMAP_IOC_MAGIC, 0x00, struct resmap_version)
 #define RESMAP_IOC_RESERVE	_IOWR(RESMAP_IOC_MAGIC, 0x01, struct resmap_reserve)
