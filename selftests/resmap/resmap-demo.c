@@ -2,9 +2,10 @@
 /*
  * resmap-demo: what "make demo" runs in the test bed.  Asks the module
  * for its ABI and features, lists the memory nodes as the module sees
- * them (DRAM, and CPU-less pmem/CXL memory brought up by dax kmem), then
- * grows a block in place: reserve, commit, grow, grow past the end of the
- * reservation, and fail with ENOSPC rather than move.
+ * them (DRAM, and CPU-less pmem/CXL memory brought up by dax kmem), grows
+ * a block in place (reserve, commit, grow, grow past the end of the
+ * reservation, ENOSPC rather than a move), then places a block on DRAM
+ * and moves it to the pmem tier without changing its address.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -84,6 +85,54 @@ static int grow_in_place(int fd)
 	return 0;
 }
 
+/* "node 0: 4096 pages, node 2: 0 pages" for the residency of [p, p+len). */
+static int show_residency(int fd, const char *when, char *p, size_t len)
+{
+	__u64 counts[8] = { 0 };
+	struct resmap_residency r = {
+		.addr = (unsigned long)p, .len = len,
+		.counts = (unsigned long)counts, .nr_counts = 8,
+	};
+
+	if (ioctl(fd, RESMAP_IOC_RESIDENCY, &r))
+		return fail("RESMAP_IOC_RESIDENCY");
+	printf("  %s: %llu pages resident:", when, r.resident);
+	for (int n = 0; n < 8; n++)
+		if (counts[n])
+			printf(" node %d: %llu", n, counts[n]);
+	printf("\n");
+	return 0;
+}
+
+static int move_between_tiers(int fd)
+{
+	size_t len = 16 << 20;
+	char *p = reserve(fd, len, 0, NULL);
+	struct resmap_op op;
+
+	printf("\nmoving a block from DRAM to pmem in place:\n");
+	if (!p)
+		return fail("RESMAP_IOC_RESERVE");
+	op = op_of(RESMAP_OP_COMMIT, p, len, RESMAP_OP_F_POPULATE,
+		   RESMAP_PLACE_TIER, RESMAP_TIER_DRAM, 0);
+	if (batch(fd, &op, 1, 0, NULL))
+		return fail("RESMAP_IOC_BATCH commit");
+	strcpy(p + len - 64, "still here");
+	printf("  16 MiB at %p committed on the DRAM tier\n", (void *)p);
+	if (show_residency(fd, "before", p, len))
+		return 1;
+	op = op_of(RESMAP_OP_MOVE, p, len, 0, RESMAP_PLACE_TIER,
+		   RESMAP_TIER_PMEM, 0);
+	if (batch(fd, &op, 1, 0, NULL))
+		return fail("RESMAP_IOC_BATCH move");
+	printf("  moved %u pages to the pmem tier; still at %p, \"%s\"\n",
+	       op.moved, (void *)p, p + len - 64);
+	if (show_residency(fd, "after", p, len))
+		return 1;
+	munmap(p, len);
+	return 0;
+}
+
 int main(void)
 {
 	struct resmap_version v;
@@ -97,7 +146,7 @@ int main(void)
 		return fail("RESMAP_IOC_VERSION");
 	printf("%s: ABI version %u, features %#llx\n", RESMAP_DEVICE,
 	       v.abi_version, (unsigned long long)v.features);
-	err = show_nodes(fd) || grow_in_place(fd);
+	err = show_nodes(fd) || grow_in_place(fd) || move_between_tiers(fd);
 	close(fd);
 	return err;
 }
