@@ -28,10 +28,10 @@ endif
 # One object tree per kernel build tree, named after it.
 kmoddir = $(BUILD)/kmod-$(notdir $(realpath $(1)))
 
-.PHONY: all deps modules module-in selftests lint check host-check \
+.PHONY: all deps modules module-in shim selftests lint check host-check \
 	vm-check vm-run demo clean
 
-all: modules selftests
+all: modules shim selftests
 
 deps:
 	@bash selftests/vm/deps.sh $(CACHE)
@@ -50,7 +50,10 @@ module-in:
 	for f in $(wildcard $(CURDIR)/kmod/*.[ch]); do ln -sfn $$f $$d/kmod/; done && \
 	$(MAKE) -C $(KBDIR) M=$$d $(KBUILD_ARGS) modules
 
-selftests:
+shim:
+	@$(MAKE) --no-print-directory -C libshim BUILD=$(BUILD)
+
+selftests: shim
 	@test -f $(KSFT)/lib.mk || { echo "kselftest harness missing: run 'make deps'"; exit 1; }
 	@$(MAKE) --no-print-directory -C selftests all
 

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * resmap_alloc.h: the C1X allocator API of WG14 paper N1527 (aligned and
+ * non-moving resize, batch allocation, address-space reservation), as
+ * libresmap-shim implements it, plus resmap's placement extensions.
+ *
+ * Linking the library (or LD_PRELOAD) also makes it the process's malloc:
+ * malloc, calloc, realloc, free, aligned_alloc, posix_memalign, memalign,
+ * valloc, pvalloc, reallocarray and malloc_usable_size are its own, and
+ * every pointer any of them returns is accepted by all the others.
+ */
+#ifndef RESMAP_ALLOC_H
+#define RESMAP_ALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef MALLOCATION2_DEFINED
+#define MALLOCATION2_DEFINED
+struct mallocation2 {
+	void *ptr;
+	size_t size;
+};
+#endif
+
+#ifndef MALLOCATION5_DEFINED
+#define MALLOCATION5_DEFINED
+struct mallocation5 {
+	void *ptr;
+	size_t size;
+	size_t alignment;
+	size_t reserve;
+	uintmax_t flags;
+};
+#endif
+
+/* N1527 flags, with the paper's values. */
+#define M2_ZERO_MEMORY		((uintmax_t)1 << 0)
+#define M2_PREVENT_MOVE		((uintmax_t)1 << 1)
+#define M2_CONSTANT_TIME	((uintmax_t)1 << 2)
+#define M2_RESERVE_IS_MULT	((uintmax_t)1 << 3)
+#define M2_BATCH_IS_ALL_ALLOC	((uintmax_t)1 << 4)
+#define M2_BATCH_IS_ALL_REALLOC	((uintmax_t)1 << 5)
+#define M2_BATCH_IS_ALL_FREE	((uintmax_t)1 << 6)
+#define M2_USERFLAGS_FIRST	((uintmax_t)1 << 16)
+#define M2_USERFLAGS_LAST	((uintmax_t)1 << 31)
+
+/*
+ * resmap's placement, in the M2_USERFLAGS bits.  A placed block is page
+ * granular (it gets a reservation of its own).  At most one of DRAM,
+ * PMEM, NODE and INTERLEAVE.
+ */
+#define RESMAP_M2_DRAM		((uintmax_t)1 << 16)	/* the DRAM tier */
+#define RESMAP_M2_PMEM		((uintmax_t)1 << 17)	/* the pmem/CXL tier */
+#define RESMAP_M2_NODE		((uintmax_t)1 << 18)	/* node RESMAP_M2_NODE_ID */
+#define RESMAP_M2_INTERLEAVE	((uintmax_t)1 << 19)	/* over every memory node */
+#define RESMAP_M2_POPULATE	((uintmax_t)1 << 20)	/* fault the pages in now */
+#define RESMAP_M2_NODE_SHIFT	24
+#define RESMAP_M2_NODE_ID(n)	(RESMAP_M2_NODE | \
+				 ((uintmax_t)((n) & 0xff) << RESMAP_M2_NODE_SHIFT))
+#define RESMAP_M2_PLACE_MASK	(RESMAP_M2_DRAM | RESMAP_M2_PMEM | \
+				 RESMAP_M2_NODE | RESMAP_M2_INTERLEAVE | \
+				 ((uintmax_t)0xff << RESMAP_M2_NODE_SHIFT))
+
+void *aligned_alloc(size_t alignment, size_t size);
+void *aligned_realloc(void *ptr, size_t alignment, size_t size);
+void *try_realloc(void *ptr, size_t size);
+void *try_aligned_realloc(void *ptr, size_t alignment, size_t size);
+size_t malloc_usable_size(void *ptr);
+
+void **batch_alloc1(int *errnos, void **ptrs, size_t *__restrict count,
+		    size_t *__restrict size, size_t alignment, size_t reserve,
+		    uintmax_t flags);
+_Bool batch_alloc2(int *errnos, struct mallocation2 **__restrict mdataptrs,
+		   size_t *__restrict count, size_t alignment, size_t reserve,
+		   uintmax_t flags);
+_Bool batch_alloc5(int *errnos, struct mallocation5 **__restrict mdataptrs,
+		   size_t *__restrict count);
+
+/* Which backend serves this process: "module" or "syscall". */
+const char *resmap_backend(void);
+
+/*
+ * Where a block's pages are: counts[n] = pages on node n (n < nr); returns
+ * the resident pages, or -1 with errno (EINVAL for a pointer that is not
+ * a live block).
+ */
+long resmap_where(void *ptr, uint64_t *counts, unsigned int nr);
+
+/*
+ * Move a live block's pages to a tier or node (RESMAP_M2_DRAM, _PMEM or
+ * RESMAP_M2_NODE_ID(n)) without changing its address: the pages moved,
+ * or -1 with errno.  Small blocks share pages with others: EINVAL.
+ */
+long resmap_move(void *ptr, uintmax_t where);
+
+/* Counters of this process's allocator. */
+struct resmap_stats {
+	const char *backend;	/* "module" or "syscall" */
+	size_t small_bytes;	/* bytes in small blocks handed out */
+	size_t large_blocks;	/* live large blocks */
+	size_t large_bytes;	/* their usable bytes */
+	size_t reserved_bytes;	/* address space reserved for large blocks */
+	size_t committed_spans;	/* small-object spans holding memory */
+	size_t in_place_growths;	/* resizes that grew without moving */
+	size_t moves;		/* resizes that had to move */
+};
+void resmap_stats(struct resmap_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

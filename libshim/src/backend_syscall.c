@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The fallback backend, for machines without the resmap module: what
+ * N1527 suggests for POSIX.  Reservations are PROT_NONE, MAP_NORESERVE
+ * anonymous mappings; commit is mprotect (MAP_NORESERVE keeps it free of
+ * commit charge) plus mbind for placement and MADV_POPULATE_WRITE to
+ * fault in; decommit is MADV_DONTNEED; growth maps the space after a
+ * reservation with MAP_FIXED_NOREPLACE; moves are mbind(MPOL_MF_MOVE).
+ */
+#include <linux/mempolicy.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static void *sys_reserve(size_t len, size_t align)
+{
+	size_t span = len + (align > SHIM_PAGE ? align - SHIM_PAGE : 0);
+	char *base, *p;
+
+	if (span < len) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	base = mmap(NULL, span, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	p = (char *)shim_round_up((uintptr_t)base, align > SHIM_PAGE ? align :
+								     SHIM_PAGE);
+	if (p > base)
+		munmap(base, p - base);
+	if (base + span > p + len)
+		munmap(p + len, base + span - (p + len));
+	return p;
+}
+
+static int sys_mbind(void *addr, size_t len, int mode, uint64_t nodes,
+		     unsigned int flags)
+{
+	unsigned long mask = nodes;
+
+	return syscall(SYS_mbind, addr, len, mode, mode ? &mask : NULL,
+		       mode ? 65 : 0, flags) ? -errno : 0;
+}
+
+/* Apply @pl to [addr, addr + len) for pages allocated from now on. */
+static int sys_place(void *addr, size_t len, const struct shim_place *pl,
+		     unsigned int flags)
+{
+	switch (pl ? pl->mode : SHIM_PLACE_NONE) {
+	case SHIM_PLACE_STRICT:
+		return sys_mbind(addr, len, MPOL_BIND, 1ULL << pl->node, flags);
+	case SHIM_PLACE_INTERLEAVE:
+		return sys_mbind(addr, len, MPOL_INTERLEAVE, pl->nodes, flags);
+	case SHIM_PLACE_TIER:
+		return sys_mbind(addr, len, MPOL_BIND, pl->nodes, flags);
+	default:
+		return 0;
+	}
+}
+
+static int sys_populate(void *addr, size_t len)
+{
+	if (!madvise(addr, len, MADV_POPULATE_WRITE))
+		return 0;
+	if (errno != EINVAL)
+		return -errno;
+	/* Before 5.14: touch each page (still zero, so write zero). */
+	for (size_t off = 0; off < len; off += SHIM_PAGE)
+		((volatile char *)addr)[off] = 0;
+	return 0;
+}
+
+static int sys_decommit(void *addr, size_t len)
+{
+	if (madvise(addr, len, MADV_DONTNEED) ||
+	    mprotect(addr, len, PROT_NONE))
+		return -errno;
+	return 0;
+}
+
+static int sys_commit(void *addr, size_t len, const struct shim_place *pl)
+{
+	int err = 0;
+
+	if (mprotect(addr, len, PROT_READ | PROT_WRITE))
+		return -errno;
+	err = sys_place(addr, len, pl, 0);
+	if (!err && pl && pl->populate)
+		err = sys_populate(addr, len);
+	if (err)
+		sys_decommit(addr, len);
+	return err;
+}
+
+static int sys_commit_many(const struct shim_range *r, size_t n,
+			   const struct shim_place *pl)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		err = sys_commit(r[i].addr, r[i].len, pl);
+		if (err) {
+			while (i--)
+				sys_decommit(r[i].addr, r[i].len);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int sys_release(void *addr, size_t len)
+{
+	return munmap(addr, len) ? -errno : 0;
+}
+
+static int sys_grow(void *base, size_t used, size_t new_used, size_t res,
+		    const struct shim_place *pl)
+{
+	char *b = base, *ext;
+	int err;
+
+	if (new_used <= res)
+		return sys_commit(b + used, new_used - used, pl);
+	ext = mmap(b + res, new_used - res, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+		   MAP_FIXED_NOREPLACE, -1, 0);
+	if (ext == MAP_FAILED)
+		return errno == EEXIST ? -ENOSPC : -errno;
+	if (ext != b + res) {	/* a kernel that took it as a hint */
+		munmap(ext, new_used - res);
+		return -ENOSPC;
+	}
+	err = sys_place(ext, new_used - res, pl, 0);
+	if (!err && used < res)
+		err = sys_commit(b + used, res - used, pl);
+	if (!err && pl && pl->populate)
+		err = sys_populate(ext, new_used - res);
+	if (err)
+		munmap(ext, new_used - res);
+	return err;
+}
+
+/*
+ * The committed part moves and grows to @new_used in one mremap (the
+ * growth is writable, so committed, at once); the uncommitted rest of
+ * the old reservation is unmapped.
+ */
+static int sys_relocate(void *base, size_t used, size_t res, size_t new_used,
+			const struct shim_place *pl, void **new_base,
+			size_t *new_res)
+{
+	char *p = mremap(base, used, new_used, MREMAP_MAYMOVE);
+
+	(void)pl;
+	if (p == MAP_FAILED)
+		return -errno;
+	if (res > used)
+		munmap((char *)base + used, res - used);
+	*new_base = p;
+	*new_res = new_used;
+	return 0;
+}
+
+static int sys_move(void *addr, size_t len, const struct shim_place *pl,
+		    long *moved)
+{
+	uint64_t before[64] = { 0 }, after[64] = { 0 };
+	int node = pl->mode == SHIM_PLACE_STRICT ? pl->node : -1;
+	long b, a;
+	int err;
+
+	b = shim_where_pages(addr, len, before, 64);
+	err = sys_place(addr, len, pl, MPOL_MF_MOVE | MPOL_MF_STRICT);
+	a = shim_where_pages(addr, len, after, 64);
+	*moved = 0;
+	for (int n = 0; n < 64 && a >= 0 && b >= 0; n++) {
+		bool target = node >= 0 ? n == node :
+					  !!(pl->nodes & (1ULL << n));
+
+		if (target && after[n] > before[n])
+			*moved += after[n] - before[n];
+	}
+	/* EIO: some pages could not move (pinned); not an error here. */
+	return err == -EIO ? 0 : err;
+}
+
+const struct shim_backend shim_syscall_backend = {
+	.name = "syscall",
+	.reserve = sys_reserve,
+	.commit = sys_commit,
+	.commit_many = sys_commit_many,
+	.decommit = sys_decommit,
+	.release = sys_release,
+	.grow = sys_grow,
+	.relocate = sys_relocate,
+	.move = sys_move,
+};

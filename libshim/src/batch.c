@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * N1527's batch calls.  Each element is an allocation, resize, free or
+ * no-op by the paper's rules; failures are per element, with its errno,
+ * and leave the element as it was.  With M2_BATCH_IS_ALL_ALLOC the
+ * small elements of one size class are carved under one lock, and
+ * batch_alloc1's large ones share one reservation committed in one call.
+ */
+#include <string.h>
+#include <sys/mman.h>
+
+#include "shim.h"
+
+/* One element: 0 or an errno value; @m updated on success only. */
+static int element(struct mallocation5 *m, size_t *reserved)
+{
+	void *p = m->ptr;
+	size_t res;
+	int err;
+
+	if (!m->size) {
+		if (p)
+			shim_free(p, m->flags);
+		m->ptr = NULL;
+		return 0;
+	}
+	if (!p) {
+		p = shim_alloc(m->size, m->alignment, m->reserve, m->flags);
+		if (!p)
+			return errno;
+	} else {
+		err = shim_realloc(&p, m->size, m->alignment, m->reserve,
+				   m->flags);
+		if (err)
+			return -err;
+	}
+	m->ptr = p;
+	m->size = shim_usable(p);
+	if (reserved) {
+		if (!shim_large_owns(p, NULL, &res, NULL))
+			res = m->size;
+		*reserved = res;
+	}
+	return 0;
+}
+
+SHIM_API _Bool batch_alloc5(int *errnos, struct mallocation5 **restrict md,
+			    size_t *restrict count)
+{
+	size_t n = *count, ok = 0, res;
+	int err;
+
+	for (size_t i = 0; i < n; i++) {
+		struct mallocation5 *m = md ? md[i] : NULL;
+
+		err = 0;
+		if (m && (m->size || m->ptr)) {
+			err = element(m, &res);
+			if (!err && m->ptr)
+				m->reserve = res;
+		}
+		if (errnos)
+			errnos[i] = err;
+		ok += !err;
+	}
+	*count = ok;
+	return ok == n;
+}
+
+SHIM_API _Bool batch_alloc2(int *errnos, struct mallocation2 **restrict md,
+			    size_t *restrict count, size_t alignment,
+			    size_t reserve, uintmax_t flags)
+{
+	size_t n = *count, ok = 0;
+	int err;
+
+	for (size_t i = 0; i < n; i++) {
+		struct mallocation2 *m = md ? md[i] : NULL;
+		struct mallocation5 e;
+
+		err = 0;
+		if (m && (m->size || m->ptr)) {
+			e = (struct mallocation5){ m->ptr, m->size, alignment,
+						   reserve, flags };
+			err = element(&e, NULL);
+			if (!err) {
+				m->ptr = e.ptr;
+				m->size = e.size;
+			}
+		}
+		if (errnos)
+			errnos[i] = err;
+		ok += !err;
+	}
+	*count = ok;
+	return ok == n;
+}
+
+/*
+ * The all-allocation fast path of batch_alloc1: every element is new and
+ * of one size.  Small: one class, carved under its lock in one go.
+ * Large: one reservation, one commit call.  Returns how many were had.
+ */
+static size_t alloc_all(void **ptrs, size_t n, size_t size, size_t align,
+			size_t reserve, uintmax_t flags)
+{
+	struct shim_place pl;
+	size_t got = 0;
+	int cls;
+
+	if (shim_place_from_flags(flags, &pl))
+		return 0;
+	if (flags & M2_RESERVE_IS_MULT)
+		reserve = reserve && size > SIZE_MAX / reserve ? SIZE_MAX :
+								 reserve * size;
+	cls = (flags & RESMAP_M2_PLACE_MASK) || reserve > SHIM_SMALL_MAX ?
+	      -1 : shim_class_of(size, align);
+	if (cls >= 0) {
+		got = shim_small_alloc_many(cls, ptrs, n);
+		for (size_t i = 0; (flags & M2_ZERO_MEMORY) && i < got; i++)
+			memset(ptrs[i], 0, shim_class_size(cls));
+		return got;
+	}
+	if (!shim_large_alloc_many(ptrs, n, size, align, reserve, &pl))
+		return n;
+	return 0;
+}
+
+SHIM_API void **batch_alloc1(int *errnos, void **ptrs,
+			     size_t *restrict count, size_t *restrict size,
+			     size_t alignment, size_t reserve, uintmax_t flags)
+{
+	size_t n = *count, ok = 0, smallest = SIZE_MAX, got = 0;
+	bool free_all = !size || !*size;
+	int err;
+
+	if (!ptrs) {
+		if (n > SIZE_MAX / sizeof(void *) ||
+		    !(ptrs = shim_alloc(n * sizeof(void *), 0, 0,
+					M2_ZERO_MEMORY))) {
+			*count = 0;
+			return NULL;
+		}
+	}
+	/* The caller promises every ptrs[i] is NULL. */
+	if (!free_all && (flags & M2_BATCH_IS_ALL_ALLOC) &&
+	    (!alignment || shim_pow2(alignment)))
+		got = alloc_all(ptrs, n, *size, alignment, reserve, flags);
+	for (size_t i = 0; i < n; i++) {
+		struct mallocation5 e = { ptrs[i], free_all ? 0 : *size,
+					  alignment, reserve, flags };
+
+		err = 0;
+		if (i >= got && (e.size || e.ptr))
+			err = element(&e, NULL);
+		else if (i < got)
+			e.size = shim_usable(e.ptr);
+		if (!err) {
+			ptrs[i] = e.ptr;
+			if (e.ptr && e.size < smallest)
+				smallest = e.size;
+		}
+		if (errnos)
+			errnos[i] = err;
+		ok += !err;
+	}
+	if (!free_all)
+		*size = smallest == SIZE_MAX ? 0 : smallest;
+	*count = ok;
+	return ptrs;
+}

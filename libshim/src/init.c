@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Start-up on first use (no constructor: nothing can fail before the
+ * first call, and a failure then is reported to that call), the choice of
+ * backend, fork handling, and reporting.
+ *
+ * RESMAP_BACKEND=module|syscall forces a backend.  Asked for the module
+ * when it is missing, the shim says so on stderr and uses system calls,
+ * unless RESMAP_BACKEND_STRICT=1, which makes that fatal.  Unset, the
+ * module is used when /dev/resmap answers with the features needed.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/resmap.h>
+
+#include "shim.h"
+
+#define SHIM_NEEDED_FEATURES	(RESMAP_FEAT_RESERVE | RESMAP_FEAT_RESIZE | \
+				 RESMAP_FEAT_BATCH | RESMAP_FEAT_MOVE)
+
+const struct shim_backend *shim_be;
+struct shim_counters shim_counters;
+static pthread_once_t shim_once = PTHREAD_ONCE_INIT;
+
+static void shim_write(const char *s)
+{
+	size_t len = strlen(s);
+
+	while (len) {
+		ssize_t n = write(2, s, len);
+
+		if (n <= 0)
+			return;
+		s += n;
+		len -= n;
+	}
+}
+
+void shim_warn(const char *msg)
+{
+	shim_write("resmap-shim: ");
+	shim_write(msg);
+	shim_write("\n");
+}
+
+/* Like glibc: say what was wrong with which pointer, then abort. */
+void shim_fatal(const char *what, const void *ptr)
+{
+	char hex[2 + 16 + 1] = "0x";
+	uintptr_t v = (uintptr_t)ptr;
+
+	for (int i = 0; i < 16; i++)
+		hex[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 15];
+	hex[18] = 0;
+	shim_write("resmap-shim: ");
+	shim_write(what);
+	shim_write(": ");
+	shim_write(hex);
+	shim_write("\n");
+	abort();
+}
+
+bool shim_module_open(void)
+{
+	struct resmap_version v;
+	int fd = open(RESMAP_DEVICE, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	memset(&v, 0, sizeof(v));
+	if (ioctl(fd, RESMAP_IOC_VERSION, &v) ||
+	    v.abi_version != RESMAP_ABI_VERSION ||
+	    (v.features & SHIM_NEEDED_FEATURES) != SHIM_NEEDED_FEATURES) {
+		close(fd);
+		errno = ENODEV;
+		return false;
+	}
+	shim_module_fd = fd;
+	return true;
+}
+
+static void shim_prepare_fork(void)
+{
+	shim_large_lock_all();
+	shim_small_lock_all();
+}
+
+static void shim_after_fork(void)
+{
+	shim_small_unlock_all();
+	shim_large_unlock_all();
+}
+
+static void shim_init_once(void)
+{
+	const char *want = getenv("RESMAP_BACKEND");
+	const char *strict = getenv("RESMAP_BACKEND_STRICT");
+	const struct shim_backend *be = &shim_syscall_backend;
+
+	if (want && strcmp(want, "syscall") && strcmp(want, "module")) {
+		shim_warn("RESMAP_BACKEND must be \"module\" or \"syscall\"; using the default");
+		want = NULL;
+	}
+	if (!want || !strcmp(want, "module")) {
+		if (shim_module_open()) {
+			be = &shim_module_backend;
+		} else if (want) {
+			shim_warn("RESMAP_BACKEND=module, but " RESMAP_DEVICE
+				  " cannot be used (module not loaded?)");
+			if (strict && !strcmp(strict, "1"))
+				shim_fatal("RESMAP_BACKEND_STRICT=1", NULL);
+			shim_warn("using the syscall backend");
+		}
+	}
+	shim_be = be;
+	if (shim_small_init()) {
+		if (be == &shim_module_backend) {
+			shim_warn("no small-object arena from the module; using the syscall backend");
+			shim_be = &shim_syscall_backend;
+		}
+		if (shim_small_init())
+			shim_fatal("cannot reserve the small-object arena", NULL);
+	}
+	pthread_atfork(shim_prepare_fork, shim_after_fork, shim_after_fork);
+}
+
+void shim_init(void)
+{
+	pthread_once(&shim_once, shim_init_once);
+}
+
+SHIM_API const char *resmap_backend(void)
+{
+	shim_init();
+	return shim_be->name;
+}
+
+SHIM_API void resmap_stats(struct resmap_stats *out)
+{
+	shim_init();
+	out->backend = shim_be->name;
+	out->small_bytes = atomic_load(&shim_counters.small_bytes);
+	out->large_blocks = atomic_load(&shim_counters.large_blocks);
+	out->large_bytes = atomic_load(&shim_counters.large_bytes);
+	out->reserved_bytes = atomic_load(&shim_counters.reserved_bytes);
+	out->committed_spans = atomic_load(&shim_counters.committed_spans);
+	out->in_place_growths = atomic_load(&shim_counters.in_place_growths);
+	out->moves = atomic_load(&shim_counters.moves);
+}

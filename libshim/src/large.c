@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Large blocks (above SHIM_SMALL_MAX, or placed, or with a large reserve
+ * hint): each has a reservation of its own, page-aligned or better, with
+ * room to grow.  A registry (open addressing, keyed by address) holds
+ * each block's committed and reserved sizes and placement.
+ *
+ * Growth commits into the reservation, or extends it in place when the
+ * address space after it is free (the backend's grow).  When neither
+ * works the block moves: mremap(MREMAP_MAYMOVE) relocates its pages
+ * without copying; only if that fails are the bytes copied.  Shrinking
+ * gives the tail's pages back.
+ *
+ * Default reservation, for blocks whose caller gave no hint: twice the
+ * size, and at least 1 MiB more, so that realloc growth stays in place
+ * for a while (address space is plentiful on 64-bit, copying is not); a
+ * block that had to move gets four times its new size.  When the address
+ * space is tight (RLIMIT_AS), the exact size.
+ */
+#include <string.h>
+#include <sys/mman.h>
+
+#include "shim.h"
+
+struct large {
+	uintptr_t ptr;		/* 0: empty slot, 1: deleted */
+	size_t used;		/* committed, usable bytes */
+	size_t res;		/* reserved bytes from ptr */
+	bool carved;		/* part of a batch's shared reservation */
+	struct shim_place pl;
+};
+
+static struct large *table;
+static size_t table_cap, table_used;	/* used: live + deleted */
+static pthread_mutex_t large_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t slot_of(uintptr_t p, size_t cap)
+{
+	return (size_t)(((p >> 12) * 0x9E3779B97F4A7C15ULL) >> 20) & (cap - 1);
+}
+
+static struct large *find(uintptr_t p)
+{
+	size_t i;
+
+	if (!table)
+		return NULL;
+	for (i = slot_of(p, table_cap); table[i].ptr; i = (i + 1) & (table_cap - 1))
+		if (table[i].ptr == p)
+			return &table[i];
+	return NULL;
+}
+
+static int grow_table(void)
+{
+	size_t cap = table_cap ? table_cap * 2 : 1024, i, j;
+	struct large *t;
+
+	t = mmap(NULL, cap * sizeof(*t), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t == MAP_FAILED)
+		return -ENOMEM;
+	table_used = 0;
+	for (i = 0; i < table_cap; i++) {
+		if (table[i].ptr <= 1)
+			continue;
+		for (j = slot_of(table[i].ptr, cap); t[j].ptr; j = (j + 1) & (cap - 1))
+			;
+		t[j] = table[i];
+		table_used++;
+	}
+	if (table)
+		munmap(table, table_cap * sizeof(*table));
+	table = t;
+	table_cap = cap;
+	return 0;
+}
+
+static int insert(const struct large *rec)
+{
+	size_t i;
+
+	pthread_mutex_lock(&large_lock);
+	if ((table_used + 1) * 2 > table_cap && grow_table()) {
+		pthread_mutex_unlock(&large_lock);
+		return -ENOMEM;
+	}
+	for (i = slot_of(rec->ptr, table_cap); table[i].ptr > 1;
+	     i = (i + 1) & (table_cap - 1))
+		;
+	if (!table[i].ptr)
+		table_used++;
+	table[i] = *rec;
+	pthread_mutex_unlock(&large_lock);
+	atomic_fetch_add(&shim_counters.large_blocks, 1);
+	atomic_fetch_add(&shim_counters.large_bytes, rec->used);
+	atomic_fetch_add(&shim_counters.reserved_bytes, rec->res);
+	return 0;
+}
+
+size_t shim_default_reserve(size_t used, size_t factor)
+{
+	size_t res = used * factor;
+
+	if (res / factor != used)
+		return used;
+	if (res < used + (1UL << 20))
+		res = used + (1UL << 20);
+	return shim_round_up(res, SHIM_UNIT);
+}
+
+void *shim_large_alloc(size_t size, size_t align, size_t reserve,
+		       const struct shim_place *pl)
+{
+	struct large rec = { .pl = *pl };
+	size_t used = shim_round_up(size ? size : 1, SHIM_PAGE), res;
+	char *base;
+	int err;
+
+	if (used < size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	res = shim_default_reserve(used, 2);
+	if (reserve > res)
+		res = shim_round_up(reserve, SHIM_PAGE);
+	align = align > SHIM_PAGE ? align : SHIM_PAGE;
+	base = shim_be->reserve(res, align);
+	if (!base) {
+		res = used;
+		base = shim_be->reserve(res, align);
+		if (!base)
+			return NULL;
+	}
+	err = shim_be->commit(base, used, pl);
+	if (!err) {
+		rec.ptr = (uintptr_t)base;
+		rec.used = used;
+		rec.res = res;
+		err = insert(&rec);
+	}
+	if (err) {
+		shim_be->release(base, res);
+		errno = -err;
+		return NULL;
+	}
+	return base;
+}
+
+/*
+ * @n blocks of @size in one reservation, committed in one call: the
+ * batch fast path.  Each keeps its own stretch to grow into but, sharing
+ * a reservation, never grows past it in place.
+ */
+int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
+			  size_t reserve, const struct shim_place *pl)
+{
+	size_t used = shim_round_up(size ? size : 1, SHIM_PAGE), each, i;
+	struct shim_range ranges[64];
+	struct large rec = { .pl = *pl, .carved = true };
+	char *base;
+	int err = 0;
+
+	align = align > SHIM_PAGE ? align : SHIM_PAGE;
+	each = shim_round_up(reserve > used ? reserve : used, align);
+	if (each < used || n > SIZE_MAX / each)
+		return -ENOMEM;
+	base = shim_be->reserve(each * n, align);
+	if (!base)
+		return -errno;
+	for (i = 0; i < n && !err; i += 64) {
+		size_t k = n - i < 64 ? n - i : 64;
+
+		for (size_t j = 0; j < k; j++) {
+			ranges[j].addr = base + (i + j) * each;
+			ranges[j].len = used;
+		}
+		err = shim_be->commit_many(ranges, k, pl);
+	}
+	for (i = 0; i < n && !err; i++) {
+		rec.ptr = (uintptr_t)(base + i * each);
+		rec.used = used;
+		rec.res = each;
+		err = insert(&rec);
+		out[i] = base + i * each;
+	}
+	if (err) {
+		/* Forget the ones registered, then give it all back. */
+		pthread_mutex_lock(&large_lock);
+		while (i--) {
+			struct large *l = find((uintptr_t)out[i]);
+
+			if (l)
+				l->ptr = 1;
+		}
+		pthread_mutex_unlock(&large_lock);
+		shim_be->release(base, each * n);
+	}
+	return err;
+}
+
+bool shim_large_owns(const void *p, size_t *used, size_t *res,
+		     struct shim_place *pl)
+{
+	struct large *l;
+	bool found;
+
+	pthread_mutex_lock(&large_lock);
+	l = find((uintptr_t)p);
+	found = l != NULL;
+	if (found) {
+		if (used)
+			*used = l->used;
+		if (res)
+			*res = l->res;
+		if (pl)
+			*pl = l->pl;
+	}
+	pthread_mutex_unlock(&large_lock);
+	return found;
+}
+
+static void update(uintptr_t old, uintptr_t p, size_t used, size_t res)
+{
+	struct large *l;
+
+	pthread_mutex_lock(&large_lock);
+	l = find(old);
+	atomic_fetch_add(&shim_counters.large_bytes, used - l->used);
+	atomic_fetch_add(&shim_counters.reserved_bytes, res - l->res);
+	l->used = used;
+	l->res = res;
+	if (p != old) {
+		struct large rec = *l;
+
+		l->ptr = 1;
+		rec.ptr = p;
+		rec.carved = false;
+		pthread_mutex_unlock(&large_lock);
+		atomic_fetch_sub(&shim_counters.large_blocks, 1);
+		atomic_fetch_sub(&shim_counters.large_bytes, rec.used);
+		atomic_fetch_sub(&shim_counters.reserved_bytes, rec.res);
+		insert(&rec);
+		return;
+	}
+	pthread_mutex_unlock(&large_lock);
+}
+
+/* Relocate the block's pages with mremap: no copy.  0 or -errno. */
+static int remap(struct large *rec, size_t new_used, void **out)
+{
+	size_t res;
+	void *p;
+	int err;
+
+	err = shim_be->relocate((void *)rec->ptr, rec->used, rec->res,
+				new_used, &rec->pl, &p, &res);
+	if (err)
+		return err;
+	update(rec->ptr, (uintptr_t)p, new_used, res);
+	*out = p;
+	return 0;
+}
+
+/*
+ * Resize large block @p to @size: in place if it can be, else moved if
+ * @may_move.  0 with *out the block, or -errno (the block unchanged).
+ * New bytes are always zero: they are fresh pages.
+ */
+int shim_large_resize(void *p, size_t size, bool may_move, bool zero,
+		      void **out)
+{
+	size_t new_used = shim_round_up(size ? size : 1, SHIM_PAGE);
+	struct large rec;
+	void *q;
+	int err;
+
+	(void)zero;
+	if (!shim_large_owns(p, &rec.used, &rec.res, &rec.pl))
+		shim_fatal("realloc(): invalid pointer", p);
+	pthread_mutex_lock(&large_lock);
+	rec.carved = find((uintptr_t)p)->carved;
+	pthread_mutex_unlock(&large_lock);
+	rec.ptr = (uintptr_t)p;
+	*out = p;
+	if (new_used < size)
+		return -ENOMEM;
+	if (new_used == rec.used)
+		return 0;
+	if (new_used < rec.used) {
+		err = shim_be->decommit((char *)p + new_used,
+					rec.used - new_used);
+		if (!err)
+			update(rec.ptr, rec.ptr, new_used, rec.res);
+		return err;
+	}
+	err = -ENOSPC;
+	if (new_used <= rec.res || !rec.carved)
+		err = shim_be->grow(p, rec.used, new_used, rec.res, &rec.pl);
+	if (!err) {
+		update(rec.ptr, rec.ptr, new_used,
+		       new_used > rec.res ? new_used : rec.res);
+		atomic_fetch_add(&shim_counters.in_place_growths, 1);
+		return 0;
+	}
+	if (err != -ENOSPC || !may_move)
+		return err;
+	atomic_fetch_add(&shim_counters.moves, 1);
+	if (!remap(&rec, new_used, out))
+		return 0;
+	q = shim_large_alloc(size, SHIM_PAGE, shim_default_reserve(new_used, 4),
+			     &rec.pl);
+	if (!q)
+		return -errno;
+	memcpy(q, p, rec.used);
+	shim_large_free(p);
+	*out = q;
+	return 0;
+}
+
+void shim_large_set_place(void *p, const struct shim_place *pl)
+{
+	struct large *l;
+
+	pthread_mutex_lock(&large_lock);
+	l = find((uintptr_t)p);
+	if (l) {
+		l->pl = *pl;
+		l->pl.populate = false;
+	}
+	pthread_mutex_unlock(&large_lock);
+}
+
+void shim_large_free(void *p)
+{
+	struct large *l;
+	size_t used, res;
+
+	pthread_mutex_lock(&large_lock);
+	l = find((uintptr_t)p);
+	if (!l) {
+		pthread_mutex_unlock(&large_lock);
+		shim_fatal("free(): invalid pointer", p);
+	}
+	used = l->used;
+	res = l->res;
+	l->ptr = 1;
+	pthread_mutex_unlock(&large_lock);
+	atomic_fetch_sub(&shim_counters.large_blocks, 1);
+	atomic_fetch_sub(&shim_counters.large_bytes, used);
+	atomic_fetch_sub(&shim_counters.reserved_bytes, res);
+	shim_be->release(p, res);
+}
+
+void shim_large_lock_all(void)
+{
+	pthread_mutex_lock(&large_lock);
+}
+
+void shim_large_unlock_all(void)
+{
+	pthread_mutex_unlock(&large_lock);
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libresmap-shim internals.  Small blocks come from size-class spans in
+ * one big reservation, through per-thread caches; large blocks each get a
+ * reservation of their own and grow into it.  The backend (the resmap
+ * module, or plain system calls) reserves, commits and places memory.
+ */
+#ifndef SHIM_H
+#define SHIM_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resmap_alloc.h"
+
+#define SHIM_API __attribute__((visibility("default")))
+
+#define SHIM_PAGE		4096UL
+#define SHIM_UNIT_SHIFT		16
+#define SHIM_UNIT		(1UL << SHIM_UNIT_SHIFT)	/* span granule */
+#define SHIM_MIN_ALIGN		16UL
+#define SHIM_SMALL_MAX		(128UL << 10)	/* larger: own reservation */
+#define SHIM_NR_CLASSES		48
+
+static inline size_t shim_round_up(size_t x, size_t to)
+{
+	return (x + to - 1) & ~(to - 1);
+}
+
+static inline bool shim_pow2(size_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+/* Where a range's pages come from. */
+enum shim_place_mode {
+	SHIM_PLACE_NONE,	/* the process's policy */
+	SHIM_PLACE_STRICT,	/* node only */
+	SHIM_PLACE_INTERLEAVE,	/* nodes, page by page */
+	SHIM_PLACE_TIER,	/* nodes of a tier, nearest first */
+};
+
+struct shim_place {
+	enum shim_place_mode mode;
+	int node;		/* STRICT */
+	int tier;		/* TIER: RESMAP_TIER_DRAM or _PMEM */
+	uint64_t nodes;		/* INTERLEAVE, TIER: the node mask */
+	bool populate;
+};
+
+struct shim_range {
+	void *addr;
+	size_t len;
+};
+
+/* What the two backends do, each in its own way. */
+struct shim_backend {
+	const char *name;
+	/* Address space only; NULL and errno on failure. */
+	void *(*reserve)(size_t len, size_t align);
+	/* Readable, writable, zero-filled, placed. */
+	int (*commit)(void *addr, size_t len, const struct shim_place *pl);
+	/* Many ranges at once, all placed the same (the module: one call). */
+	int (*commit_many)(const struct shim_range *r, size_t n,
+			   const struct shim_place *pl);
+	/* Pages freed; the range faults again. */
+	int (*decommit)(void *addr, size_t len);
+	int (*release)(void *addr, size_t len);
+	/*
+	 * Commit [base + used, base + new_used), extending the reservation
+	 * of @res bytes at @base past its end if needed; ENOSPC if that
+	 * space is taken.  Nothing changes on failure.
+	 */
+	int (*grow)(void *base, size_t used, size_t new_used, size_t res,
+		    const struct shim_place *pl);
+	/*
+	 * Move the block to new address space without copying (mremap) and
+	 * commit it to @new_used: *new_base, *new_res.  Nothing changes on
+	 * failure.
+	 */
+	int (*relocate)(void *base, size_t used, size_t res, size_t new_used,
+			const struct shim_place *pl, void **new_base,
+			size_t *new_res);
+	/* Move pages in place to @pl's node; *moved counts them. */
+	int (*move)(void *addr, size_t len, const struct shim_place *pl,
+		    long *moved);
+};
+
+extern const struct shim_backend shim_syscall_backend;
+extern const struct shim_backend shim_module_backend;
+extern const struct shim_backend *shim_be;
+extern int shim_module_fd;
+
+void shim_init(void);
+bool shim_module_open(void);
+void shim_fatal(const char *what, const void *ptr) __attribute__((noreturn));
+void shim_warn(const char *msg);
+
+size_t shim_default_reserve(size_t used, size_t factor);
+
+/* Placement. */
+int shim_place_from_flags(uintmax_t flags, struct shim_place *pl);
+uint64_t shim_tier_nodes(int tier);
+long shim_where_pages(void *addr, size_t len, uint64_t *counts,
+		      unsigned int nr);
+
+/* Small blocks. */
+int shim_class_of(size_t size, size_t align);
+size_t shim_class_size(int cls);
+void *shim_small_alloc(int cls);
+size_t shim_small_alloc_many(int cls, void **out, size_t n);
+void shim_small_free(void *p, bool constant_time);
+bool shim_small_owns(const void *p);
+size_t shim_small_usable(const void *p);
+int shim_small_init(void);
+void shim_small_lock_all(void);
+void shim_small_unlock_all(void);
+
+/* Large blocks. */
+void *shim_large_alloc(size_t size, size_t align, size_t reserve,
+		       const struct shim_place *pl);
+int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
+			  size_t reserve, const struct shim_place *pl);
+int shim_large_resize(void *p, size_t size, bool may_move, bool zero,
+		      void **out);
+void shim_large_free(void *p);
+void shim_large_set_place(void *p, const struct shim_place *pl);
+bool shim_large_owns(const void *p, size_t *usable, size_t *res,
+		     struct shim_place *pl);
+void shim_large_lock_all(void);
+void shim_large_unlock_all(void);
+
+/* The allocator's entry points, every flag honoured. */
+void *shim_alloc(size_t size, size_t align, size_t reserve, uintmax_t flags);
+int shim_realloc(void **ptr, size_t size, size_t align, size_t reserve,
+		 uintmax_t flags);
+void shim_free(void *p, uintmax_t flags);
+size_t shim_usable(const void *p);
+
+/* Statistics. */
+struct shim_counters {
+	atomic_size_t small_bytes, large_blocks, large_bytes, reserved_bytes,
+		committed_spans, in_place_growths, moves;
+};
+extern struct shim_counters shim_counters;
+
+#endif

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Small blocks, up to SHIM_SMALL_MAX: 48 size classes (16-byte steps to
+ * 128, then four per doubling), each served from spans of 64 KiB units
+ * in one large reservation made at start-up.  A span belongs to one
+ * class and carves objects at multiples of the class size from its
+ * 64 KiB-aligned start, so power-of-two classes are naturally aligned.
+ *
+ * Each thread keeps a cache of free objects per class: malloc and free
+ * are a list pop and push with no lock and no atomic.  Caches refill
+ * from, and overflow into, the class's central lists under one mutex, in
+ * batches.  A span whose objects have all come back is kept committed as
+ * the class's one spare, or its pages are given back to the system.
+ *
+ * A freed object holds the next-pointer of its list and, in its second
+ * word, a per-process secret: free() of an object that carries the secret
+ * checks the thread's cache for it, which catches the common double free
+ * cheaply.
+ */
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+
+#include "shim.h"
+
+enum { SPAN_UNUSED, SPAN_HEAD, SPAN_CONT };
+enum { SPAN_ACTIVE, SPAN_EMPTY, SPAN_DECOMMITTED };
+
+struct span {
+	uint8_t kind;		/* SPAN_* */
+	uint8_t state;		/* SPAN_ACTIVE, _EMPTY, _DECOMMITTED */
+	uint16_t cls;
+	uint32_t units;		/* HEAD: length in units */
+	uint32_t head;		/* CONT: the head unit */
+	uint32_t cap, bump, live;
+	void *free;
+	struct span *next, *prev;
+};
+
+struct central {
+	pthread_mutex_t lock;
+	struct span *partial;	/* spans with objects to give */
+	struct span *empty;	/* spans with none handed out */
+	unsigned int spare;	/* of those, still committed */
+};
+
+struct tbin {
+	void *head;
+	uint32_t count;
+};
+
+struct tcache {
+	struct tbin bin[SHIM_NR_CLASSES];
+	bool registered;
+};
+
+static size_t class_size[SHIM_NR_CLASSES];
+static uint32_t class_units[SHIM_NR_CLASSES];
+static uint32_t class_limit[SHIM_NR_CLASSES];
+static struct central central[SHIM_NR_CLASSES];
+
+static char *arena;
+static size_t arena_units;
+static struct span *spans;
+static uint32_t next_unit;
+static pthread_mutex_t units_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_key_t tcache_key;
+static uintptr_t secret;
+
+static __thread struct tcache tc __attribute__((tls_model("initial-exec")));
+
+static void tcache_exit(void *arg);
+
+static void shim_classes_init(void)
+{
+	int c = 0;
+
+	for (size_t s = 16; s <= 128; s += 16)
+		class_size[c++] = s;
+	for (size_t p = 128; c < SHIM_NR_CLASSES; p *= 2)
+		for (int q = 5; q <= 8 && c < SHIM_NR_CLASSES; q++)
+			class_size[c++] = p * q / 4;
+	for (c = 0; c < SHIM_NR_CLASSES; c++) {
+		size_t span = shim_round_up(8 * class_size[c], SHIM_UNIT);
+		size_t limit = (64 << 10) / class_size[c];
+
+		class_units[c] = span >> SHIM_UNIT_SHIFT;
+		class_limit[c] = limit < 8 ? 8 : limit > 256 ? 256 : limit;
+		pthread_mutex_init(&central[c].lock, NULL);
+	}
+}
+
+size_t shim_class_size(int cls)
+{
+	return class_size[cls];
+}
+
+/* The smallest class holding @size bytes aligned to @align; -1 if none. */
+int shim_class_of(size_t size, size_t align)
+{
+	int lo, hi, c;
+
+	if (align > SHIM_MIN_ALIGN)
+		size = shim_round_up(size ? size : 1, align);
+	if (size > SHIM_SMALL_MAX || align > SHIM_UNIT)
+		return -1;
+	if (size <= 128) {
+		c = size ? (int)((size + 15) >> 4) - 1 : 0;
+	} else {
+		lo = 8;
+		hi = SHIM_NR_CLASSES - 1;
+		while (lo < hi) {
+			int mid = (lo + hi) / 2;
+
+			if (class_size[mid] < size)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		c = lo;
+	}
+	while (c < SHIM_NR_CLASSES && align > SHIM_MIN_ALIGN &&
+	       class_size[c] % align)
+		c++;
+	return c < SHIM_NR_CLASSES ? c : -1;
+}
+
+int shim_small_init(void)
+{
+	static const size_t sizes[] = { 64UL << 30, 16UL << 30, 4UL << 30,
+					1UL << 30 };
+	const uint64_t *rnd = (const uint64_t *)getauxval(AT_RANDOM);
+
+	if (arena)
+		return 0;
+	if (!class_size[0]) {
+		shim_classes_init();
+		secret = rnd ? (uintptr_t)rnd[0] | 1 : (uintptr_t)&tc | 1;
+		if (pthread_key_create(&tcache_key, tcache_exit))
+			return -1;
+	}
+	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		void *table;
+
+		arena = shim_be->reserve(sizes[i], SHIM_UNIT);
+		if (!arena)
+			continue;
+		arena_units = sizes[i] >> SHIM_UNIT_SHIFT;
+		table = mmap(NULL, arena_units * sizeof(*spans),
+			     PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (table != MAP_FAILED) {
+			spans = table;
+			return 0;
+		}
+		shim_be->release(arena, sizes[i]);
+		arena = NULL;
+	}
+	return -1;
+}
+
+static struct span *span_of(const void *p)
+{
+	size_t unit = ((uintptr_t)p - (uintptr_t)arena) >> SHIM_UNIT_SHIFT;
+	struct span *s = &spans[unit];
+
+	return s->kind == SPAN_CONT ? &spans[s->head] : s;
+}
+
+static char *span_start(const struct span *s)
+{
+	return arena + ((size_t)(s - spans) << SHIM_UNIT_SHIFT);
+}
+
+bool shim_small_owns(const void *p)
+{
+	uintptr_t off = (uintptr_t)p - (uintptr_t)arena;
+
+	return arena && off < (arena_units << SHIM_UNIT_SHIFT) &&
+	       spans[off >> SHIM_UNIT_SHIFT].kind != SPAN_UNUSED;
+}
+
+size_t shim_small_usable(const void *p)
+{
+	return class_size[span_of(p)->cls];
+}
+
+static void partial_add(struct central *c, struct span *s)
+{
+	s->prev = NULL;
+	s->next = c->partial;
+	if (c->partial)
+		c->partial->prev = s;
+	c->partial = s;
+}
+
+static void partial_del(struct central *c, struct span *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		c->partial = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->next = s->prev = NULL;
+}
+
+/* A span for class @cls with objects to give; central lock held. */
+static struct span *span_get(int cls)
+{
+	struct central *c = &central[cls];
+	uint32_t units = class_units[cls], u;
+	struct span *s = c->empty;
+
+	if (s) {
+		if (s->state == SPAN_DECOMMITTED) {
+			if (shim_be->commit(span_start(s),
+					    (size_t)units << SHIM_UNIT_SHIFT,
+					    NULL))
+				return NULL;
+			atomic_fetch_add(&shim_counters.committed_spans, 1);
+		} else {
+			c->spare--;
+		}
+		c->empty = s->next;
+	} else {
+		pthread_mutex_lock(&units_lock);
+		u = next_unit;
+		if (u + units > arena_units) {
+			pthread_mutex_unlock(&units_lock);
+			errno = ENOMEM;
+			return NULL;
+		}
+		next_unit += units;
+		pthread_mutex_unlock(&units_lock);
+		if (shim_be->commit(arena + ((size_t)u << SHIM_UNIT_SHIFT),
+				    (size_t)units << SHIM_UNIT_SHIFT, NULL)) {
+			/* Units are never handed back; this range stays unused. */
+			return NULL;
+		}
+		atomic_fetch_add(&shim_counters.committed_spans, 1);
+		s = &spans[u];
+		for (uint32_t i = 1; i < units; i++) {
+			spans[u + i].kind = SPAN_CONT;
+			spans[u + i].head = u;
+		}
+		s->cls = cls;
+		s->units = units;
+		s->cap = ((size_t)units << SHIM_UNIT_SHIFT) / class_size[cls];
+		s->kind = SPAN_HEAD;
+	}
+	s->state = SPAN_ACTIVE;
+	s->bump = 0;
+	s->live = 0;
+	s->free = NULL;
+	partial_add(c, s);
+	return s;
+}
+
+/* Up to @n objects of class @cls under one lock; how many were had. */
+size_t shim_small_alloc_many(int cls, void **out, size_t n)
+{
+	struct central *c = &central[cls];
+	size_t got = 0, size = class_size[cls];
+	struct span *s;
+
+	pthread_mutex_lock(&c->lock);
+	while (got < n) {
+		s = c->partial ? c->partial : span_get(cls);
+		if (!s)
+			break;
+		while (got < n && s->free) {
+			out[got++] = s->free;
+			s->free = *(void **)s->free;
+			s->live++;
+		}
+		while (got < n && s->bump < s->cap) {
+			out[got++] = span_start(s) + (size_t)s->bump++ * size;
+			s->live++;
+		}
+		if (!s->free && s->bump == s->cap)
+			partial_del(c, s);
+	}
+	pthread_mutex_unlock(&c->lock);
+	atomic_fetch_add(&shim_counters.small_bytes, got * size);
+	for (size_t i = 0; i < got; i++)
+		((void **)out[i])[1] = NULL;
+	return got;
+}
+
+/* Give @n objects (a list through their first words) back to @cls. */
+static void central_free(int cls, void *list, size_t n, bool constant_time)
+{
+	struct central *c = &central[cls];
+	void *p, *next;
+	struct span *s;
+
+	pthread_mutex_lock(&c->lock);
+	for (p = list; p; p = next) {
+		next = *(void **)p;
+		s = span_of(p);
+		if (!s->free && s->bump == s->cap)
+			partial_add(c, s);
+		*(void **)p = s->free;
+		s->free = p;
+		if (--s->live)
+			continue;
+		/* Every object is back: keep one spare, give the rest back. */
+		partial_del(c, s);
+		s->next = c->empty;
+		c->empty = s;
+		if (c->spare && !constant_time &&
+		    !shim_be->decommit(span_start(s),
+				       (size_t)s->units << SHIM_UNIT_SHIFT)) {
+			s->state = SPAN_DECOMMITTED;
+			atomic_fetch_sub(&shim_counters.committed_spans, 1);
+		} else {
+			s->state = SPAN_EMPTY;
+			c->spare++;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	atomic_fetch_sub(&shim_counters.small_bytes, n * class_size[cls]);
+}
+
+/* Move all but @keep objects of a thread-cache bin to the central lists. */
+static void tbin_flush(int cls, uint32_t keep, bool constant_time)
+{
+	struct tbin *b = &tc.bin[cls];
+	void *list = b->head, *last = NULL, *p = b->head;
+	uint32_t n = b->count - keep;
+
+	if (!n)
+		return;
+	for (uint32_t i = 0; i < n; i++) {
+		last = p;
+		p = *(void **)p;
+	}
+	b->head = p;
+	b->count = keep;
+	*(void **)last = NULL;
+	central_free(cls, list, n, constant_time);
+}
+
+static void tcache_exit(void *arg)
+{
+	(void)arg;
+	for (int c = 0; c < SHIM_NR_CLASSES; c++)
+		tbin_flush(c, 0, false);
+	tc.registered = false;
+}
+
+void *shim_small_alloc(int cls)
+{
+	struct tbin *b = &tc.bin[cls];
+	void *batch[128], *p;
+	size_t n;
+
+	p = b->head;
+	if (__builtin_expect(p != NULL, 1)) {
+		b->head = *(void **)p;
+		b->count--;
+		((void **)p)[1] = NULL;
+		return p;
+	}
+	if (!tc.registered) {
+		/* Give the cache back when the thread exits. */
+		tc.registered = true;
+		pthread_setspecific(tcache_key, &tc);
+		if (!pthread_getspecific(tcache_key))
+			tc.registered = false;
+	}
+	n = class_limit[cls] / 2;
+	n = shim_small_alloc_many(cls, batch, n < 128 ? n : 128);
+	if (!n) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 1; i < n; i++) {
+		*(void **)batch[i] = b->head;
+		((void **)batch[i])[1] = (void *)secret;
+		b->head = batch[i];
+	}
+	b->count += n - 1;
+	return batch[0];
+}
+
+void shim_small_free(void *p, bool constant_time)
+{
+	struct span *s = span_of(p);
+	char *start = span_start(s);
+	size_t size = class_size[s->cls];
+	struct tbin *b = &tc.bin[s->cls];
+
+	if (s->kind != SPAN_HEAD || s->state != SPAN_ACTIVE ||
+	    (size_t)((char *)p - start) % size ||
+	    (size_t)((char *)p - start) / size >= s->bump)
+		shim_fatal("free(): invalid pointer", p);
+	if (((void **)p)[1] == (void *)secret) {
+		for (void *q = b->head; q; q = *(void **)q)
+			if (q == p)
+				shim_fatal("free(): double free detected", p);
+	}
+	*(void **)p = b->head;
+	((void **)p)[1] = (void *)secret;
+	b->head = p;
+	if (++b->count > class_limit[s->cls])
+		tbin_flush(s->cls, class_limit[s->cls] / 2, constant_time);
+}
+
+void shim_small_lock_all(void)
+{
+	pthread_mutex_lock(&units_lock);
+	for (int c = 0; c < SHIM_NR_CLASSES; c++)
+		pthread_mutex_lock(&central[c].lock);
+}
+
+void shim_small_unlock_all(void)
+{
+	for (int c = SHIM_NR_CLASSES - 1; c >= 0; c--)
+		pthread_mutex_unlock(&central[c].lock);
+	pthread_mutex_unlock(&units_lock);
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Which backend serves the process, and resmap's placement flags: blocks
+ * on the DRAM or pmem tier or a given node, checked page by page with
+ * move_pages(2); a block moved between tiers at the same address.  On a
+ * machine without pmem (the host) the pmem cases expect ENODEV.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+
+#include "kselftest_harness.h"
+#include "shim_test.h"
+
+/* A memory node without CPUs, or -1. */
+static int pmem_node(void)
+{
+	char path[96], buf[64];
+
+	for (int n = 0; n < 64; n++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", n);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		buf[0] = 0;
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = 0;
+		fclose(f);
+		if (buf[0] < '0' || buf[0] > '9')
+			return n;
+	}
+	return -1;
+}
+
+/* How many of the pages of [p, p + len) are on @node (move_pages). */
+static long pages_on(void *p, size_t len, int node)
+{
+	long n = len / 4096, count = 0;
+	void **pages = malloc(n * sizeof(void *));
+	int *st = malloc(n * sizeof(int));
+
+	for (long i = 0; i < n; i++)
+		pages[i] = (char *)p + i * 4096;
+	if (syscall(SYS_move_pages, 0, n, pages, NULL, st, 0))
+		count = -1;
+	for (long i = 0; count >= 0 && i < n; i++)
+		count += st[i] == node;
+	free(pages);
+	free(st);
+	return count;
+}
+
+static void *placed(size_t size, uintmax_t flags, int *err)
+{
+	struct mallocation5 m = { NULL, size, 0, 0, flags };
+	struct mallocation5 *md[1] = { &m };
+	size_t count = 1;
+
+	*err = 0;
+	batch_alloc5(err, md, &count);
+	return m.ptr;
+}
+
+TEST(backend_is_reported)
+{
+	const char *want = getenv("RESMAP_BACKEND");
+	struct resmap_stats s;
+
+	resmap_stats(&s);
+	EXPECT_STREQ(resmap_backend(), s.backend);
+	if (want) {
+		EXPECT_STREQ(want, resmap_backend());
+	} else {
+		EXPECT_STREQ(access("/dev/resmap", F_OK) ? "syscall" : "module",
+			     resmap_backend());
+	}
+	TH_LOG("backend %s", resmap_backend());
+}
+
+TEST(tiers_and_nodes)
+{
+	size_t len = 1 << 20;
+	int pmem = pmem_node(), err;
+	uint64_t counts[64];
+	char *p;
+
+	p = placed(len, RESMAP_M2_DRAM | RESMAP_M2_POPULATE, &err);
+	ASSERT_NE(NULL, p) TH_LOG("DRAM: %s", strerror(err));
+	EXPECT_EQ(len / 4096, resmap_where(p, counts, 64));
+	EXPECT_EQ(0, pmem >= 0 ? pages_on(p, len, pmem) : 0);
+	free(p);
+
+	p = placed(len, RESMAP_M2_NODE_ID(0) | RESMAP_M2_POPULATE, &err);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(len / 4096, pages_on(p, len, 0));
+	free(p);
+	EXPECT_EQ(NULL, placed(len, RESMAP_M2_NODE_ID(63), &err));
+	EXPECT_EQ(ENODEV, err);
+
+	p = placed(len, RESMAP_M2_PMEM | RESMAP_M2_POPULATE, &err);
+	if (pmem < 0) {
+		EXPECT_EQ(NULL, p);
+		EXPECT_EQ(ENODEV, err);
+		return;
+	}
+	ASSERT_NE(NULL, p) TH_LOG("pmem: %s", strerror(err));
+	EXPECT_EQ(len / 4096, pages_on(p, len, pmem));
+	EXPECT_EQ(len / 4096, resmap_where(p, counts, 64));
+	EXPECT_EQ(len / 4096, counts[pmem]);
+	/* Growth keeps the placement (first touch, no populate). */
+	p = realloc(p, 2 * len);
+	ASSERT_NE(NULL, p);
+	memset(p, 1, 2 * len);
+	EXPECT_EQ(2 * len / 4096, pages_on(p, 2 * len, pmem));
+	free(p);
+}
+
+TEST(move_between_tiers_in_place)
+{
+	size_t len = 2 << 20;
+	int pmem = pmem_node(), err;
+	char *p;
+	long moved;
+
+	if (pmem < 0)
+		SKIP(return, "no pmem node here");
+	p = placed(len, RESMAP_M2_DRAM, &err);
+	ASSERT_NE(NULL, p);
+	fill(p, len, 5);
+	moved = resmap_move(p, RESMAP_M2_PMEM);
+	EXPECT_EQ((long)(len / 4096), moved);
+	EXPECT_EQ(len / 4096, pages_on(p, len, pmem));
+	EXPECT_TRUE(check(p, len, 5));
+	moved = resmap_move(p, RESMAP_M2_DRAM);
+	EXPECT_EQ((long)(len / 4096), moved);
+	EXPECT_EQ(0, pages_on(p, len, pmem));
+	EXPECT_TRUE(check(p, len, 5));
+	free(p);
+	/* Small blocks share pages: not movable alone. */
+	p = malloc(100);
+	EXPECT_EQ(-1, resmap_move(p, RESMAP_M2_PMEM));
+	EXPECT_EQ(EINVAL, errno);
+	free(p);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Eight threads mixing every call, freeing each other's blocks, while
+ * the process forks: no corruption (every block keeps its pattern), no
+ * crash, and the child of a fork can allocate and free.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "shim_test.h"
+
+#define THREADS	8
+#define SLOTS	4096
+
+/* Each block starts with its size and seed, then a pattern. */
+struct head {
+	size_t size;
+	unsigned int seed;
+};
+
+static _Atomic(void *) slots[SLOTS];
+static atomic_int bad, forks_ok;
+static atomic_bool stop;
+
+static size_t span(size_t size)
+{
+	return size < 256 ? size : 256;
+}
+
+static void stamp(void *p, size_t size, unsigned int seed)
+{
+	struct head *h = p;
+
+	h->size = size;
+	h->seed = seed;
+	fill((char *)p + sizeof(*h), span(size) - sizeof(*h), seed);
+}
+
+/* Whether the first @n bytes of a stamped block are intact. */
+static int intact(const void *p, size_t n)
+{
+	const struct head *h = p;
+	size_t len = span(n < h->size ? n : h->size);
+
+	return len <= sizeof(*h) ||
+	       check((const char *)p + sizeof(*h), len - sizeof(*h), h->seed);
+}
+
+static void *take(unsigned int i)
+{
+	void *p = atomic_exchange(&slots[i], NULL);
+
+	if (p && !intact(p, SIZE_MAX))
+		bad++;
+	return p;
+}
+
+static void put(unsigned int i, void *p, size_t size, unsigned int seed)
+{
+	stamp(p, size, seed);
+	p = atomic_exchange(&slots[i], p);
+	free(p);	/* raced with another put */
+}
+
+static void *worker(void *arg)
+{
+	unsigned int r = (unsigned int)(uintptr_t)arg * 7919 + 1, i;
+	size_t size, old;
+	void *p, *q;
+
+	while (!stop) {
+		r = r * 1103515245 + 12345;
+		i = (r >> 8) % SLOTS;
+		size = sizeof(struct head) + (r >> 4) % ((r & 1) ? 200 : 300000);
+		p = take(i);
+		old = p ? ((struct head *)p)->size : 0;
+		switch (r % 7) {
+		case 0:
+			free(p);
+			p = malloc(size);
+			break;
+		case 1:
+			free(p);
+			p = calloc(1, size);
+			if (p && !all_zero(p, size))
+				bad++;
+			break;
+		case 2:
+			q = realloc(p, size);
+			if (q && p && !intact(q, size))
+				bad++;
+			p = q ? q : p;
+			size = q ? size : old;
+			break;
+		case 3:
+			free(p);
+			p = aligned_alloc(64, size);
+			if (p && (uintptr_t)p % 64)
+				bad++;
+			break;
+		case 4: {
+			size_t count = 4, sz = size % 1000 + sizeof(struct head);
+			void *four[4] = { 0 };
+
+			free(p);
+			batch_alloc1(NULL, four, &count, &sz, 0, 0,
+				     M2_BATCH_IS_ALL_ALLOC);
+			for (unsigned int k = 1; k < count; k++)
+				free(four[k]);
+			p = count ? four[0] : NULL;
+			size = sz;
+			break;
+		}
+		case 5: {
+			struct mallocation5 m = { p, size, 0, 0, M2_ZERO_MEMORY };
+			struct mallocation5 *md[1] = { &m };
+			size_t count = 1;
+
+			if (batch_alloc5(NULL, md, &count)) {
+				if (p && !intact(m.ptr, size))
+					bad++;
+				p = m.ptr;
+			} else {
+				size = old;	/* unchanged on failure */
+			}
+			break;
+		}
+		default:
+			free(p);
+			p = NULL;
+		}
+		if (p)
+			put(i, p, size, r);
+	}
+	return NULL;
+}
+
+TEST(eight_threads_every_call_and_fork)
+{
+	pthread_t t[THREADS];
+	int status;
+
+	for (uintptr_t i = 0; i < THREADS; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, worker, (void *)i));
+	for (int f = 0; f < 10; f++) {
+		pid_t pid;
+
+		usleep(100 * 1000);
+		pid = fork();
+		if (pid == 0) {
+			/* The child: its allocator works, single-threaded. */
+			void *q[1000];
+
+			for (int i = 0; i < 1000; i++)
+				q[i] = malloc(i * 37 % 5000 + 1);
+			for (int i = 0; i < 1000; i++)
+				free(q[i]);
+			q[0] = realloc(malloc(200000), 2 << 20);
+			free(q[0]);
+			_exit(0);
+		}
+		ASSERT_LT(0, pid);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		if (WIFEXITED(status) && !WEXITSTATUS(status))
+			forks_ok++;
+	}
+	stop = true;
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < SLOTS; i++)
+		free(take(i));
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(10, forks_ok);
+}
+
+TEST_HARNESS_MAIN
