@@ -17,6 +17,9 @@
 
 #ifdef __cplusplus
 extern "C" {
+#define RESMAP_BOOL bool
+#else
+#define RESMAP_BOOL _Bool
 #endif
 
 #ifndef MALLOCATION2_DEFINED
@@ -75,10 +78,10 @@ size_t malloc_usable_size(void *ptr);
 void **batch_alloc1(int *errnos, void **ptrs, size_t *__restrict count,
 		    size_t *__restrict size, size_t alignment, size_t reserve,
 		    uintmax_t flags);
-_Bool batch_alloc2(int *errnos, struct mallocation2 **__restrict mdataptrs,
+RESMAP_BOOL batch_alloc2(int *errnos, struct mallocation2 **__restrict mdataptrs,
 		   size_t *__restrict count, size_t alignment, size_t reserve,
 		   uintmax_t flags);
-_Bool batch_alloc5(int *errnos, struct mallocation5 **__restrict mdataptrs,
+RESMAP_BOOL batch_alloc5(int *errnos, struct mallocation5 **__restrict mdataptrs,
 		   size_t *__restrict count);
 
 /* Which backend serves this process: "module" or "syscall". */

@@ -44,17 +44,75 @@ static int element(struct mallocation5 *m, size_t *reserved)
 	return 0;
 }
 
+/* A new small element the fast path can carve: its class, else -1. */
+static int carvable(const struct mallocation5 *m)
+{
+	if (!m || m->ptr || !m->size || (m->alignment && !shim_pow2(m->alignment)) ||
+	    (m->flags & (RESMAP_M2_PLACE_MASK | M2_RESERVE_IS_MULT)) ||
+	    m->reserve > SHIM_SMALL_MAX)
+		return -1;
+	return shim_class_of(m->size, m->alignment);
+}
+
+/*
+ * M2_BATCH_IS_ALL_ALLOC for batch_alloc5: the small elements are carved
+ * class by class, each class under its lock once, and marked in @done.
+ * Elements it could not serve are left for the element loop.
+ */
+static void carve_all(struct mallocation5 **md, size_t n, uint8_t *done)
+{
+	size_t want[SHIM_NR_CLASSES] = { 0 }, got, k;
+	void **tmp;
+	int c;
+
+	for (size_t i = 0; i < n; i++) {
+		c = carvable(md[i]);
+		if (c >= 0)
+			want[c]++;
+	}
+	for (c = 0; c < SHIM_NR_CLASSES; c++) {
+		if (!want[c])
+			continue;
+		tmp = shim_alloc(want[c] * sizeof(void *), 0, 0, 0);
+		if (!tmp)
+			return;
+		got = shim_small_alloc_many(c, tmp, want[c]);
+		k = 0;
+		for (size_t i = 0; i < n && k < got; i++) {
+			struct mallocation5 *m = md[i];
+
+			if (carvable(m) != c)
+				continue;
+			if (m->flags & M2_ZERO_MEMORY)
+				memset(tmp[k], 0, shim_class_size(c));
+			m->ptr = tmp[k++];
+			m->size = shim_class_size(c);
+			m->reserve = m->size;
+			done[i / 8] |= 1 << (i % 8);
+		}
+		shim_free(tmp, 0);
+	}
+}
+
 SHIM_API _Bool batch_alloc5(int *errnos, struct mallocation5 **restrict md,
 			    size_t *restrict count)
 {
 	size_t n = *count, ok = 0, res;
+	uint8_t *done = NULL;
 	int err;
 
+	if (md && n && md[0] && (md[0]->flags & M2_BATCH_IS_ALL_ALLOC)) {
+		done = shim_alloc(n / 8 + 1, 0, 0, M2_ZERO_MEMORY);
+		if (done)
+			carve_all(md, n, done);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct mallocation5 *m = md ? md[i] : NULL;
 
 		err = 0;
-		if (m && (m->size || m->ptr)) {
+		if (done && (done[i / 8] & (1 << (i % 8))))
+			;	/* carved above */
+		else if (m && (m->size || m->ptr)) {
 			err = element(m, &res);
 			if (!err && m->ptr)
 				m->reserve = res;
@@ -63,6 +121,7 @@ SHIM_API _Bool batch_alloc5(int *errnos, struct mallocation5 **restrict md,
 			errnos[i] = err;
 		ok += !err;
 	}
+	shim_free(done, 0);
 	*count = ok;
 	return ok == n;
 }
@@ -72,8 +131,30 @@ SHIM_API _Bool batch_alloc2(int *errnos, struct mallocation2 **restrict md,
 			    size_t reserve, uintmax_t flags)
 {
 	size_t n = *count, ok = 0;
+	struct mallocation5 *e5, **md5;
+	_Bool all;
 	int err;
 
+	/* The all-allocation fast path is batch_alloc5's, on a copy. */
+	if ((flags & M2_BATCH_IS_ALL_ALLOC) && md && n &&
+	    (e5 = shim_alloc(n * (sizeof(*e5) + sizeof(*md5)), 0, 0, 0))) {
+		md5 = (struct mallocation5 **)(e5 + n);
+		for (size_t i = 0; i < n; i++) {
+			e5[i] = (struct mallocation5){ md[i] ? md[i]->ptr : NULL,
+				md[i] ? md[i]->size : 0, alignment, reserve,
+				flags };
+			md5[i] = &e5[i];
+		}
+		all = batch_alloc5(errnos, md5, count);
+		for (size_t i = 0; i < n; i++) {
+			if (md[i] && (!errnos || !errnos[i])) {
+				md[i]->ptr = e5[i].ptr;
+				md[i]->size = e5[i].size;
+			}
+		}
+		shim_free(e5, 0);
+		return all;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct mallocation2 *m = md ? md[i] : NULL;
 		struct mallocation5 e;

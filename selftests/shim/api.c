@@ -139,6 +139,47 @@ TEST(batch1_large_blocks_share_one_reservation)
 	EXPECT_EQ(NULL, ptrs[15]);
 }
 
+TEST(batch5_all_alloc_carves_by_class)
+{
+	enum { N = 3000 };
+	struct mallocation5 *m = calloc(N, sizeof(*m));
+	struct mallocation5 **md = calloc(N, sizeof(*md));
+	int *errs = calloc(N, sizeof(int));
+	size_t count = N;
+
+	ASSERT_NE(NULL, m);
+	for (int i = 0; i < N; i++) {
+		/* Mixed sizes, some large, some aligned, all new. */
+		m[i] = (struct mallocation5){ NULL, i % 7 == 0 ? 200000 :
+					      16 + i % 500, i % 5 ? 0 : 64, 0,
+					      M2_BATCH_IS_ALL_ALLOC | M2_ZERO_MEMORY };
+		md[i] = &m[i];
+	}
+	ASSERT_TRUE(batch_alloc5(errs, md, &count));
+	EXPECT_EQ(N, count);
+	for (int i = 0; i < N; i++) {
+		ASSERT_NE(NULL, m[i].ptr);
+		ASSERT_LE(i % 7 == 0 ? 200000 : 16 + i % 500, m[i].size);
+		ASSERT_EQ(m[i].size, malloc_usable_size(m[i].ptr));
+		ASSERT_TRUE(all_zero(m[i].ptr, m[i].size));
+		if (i % 5 == 0)
+			ASSERT_EQ(0, (uintptr_t)m[i].ptr % 64);
+		memset(m[i].ptr, i, m[i].size);
+	}
+	for (int i = 0; i < N; i++) {
+		ASSERT_EQ((unsigned char)i,
+			  ((unsigned char *)m[i].ptr)[m[i].size - 1]);
+		m[i].size = 0;
+		m[i].flags = M2_BATCH_IS_ALL_FREE;
+	}
+	count = N;
+	EXPECT_TRUE(batch_alloc5(errs, md, &count));
+	EXPECT_EQ(NULL, m[N - 1].ptr);
+	free(m);
+	free(md);
+	free(errs);
+}
+
 TEST(zero_memory_covers_growth)
 {
 	struct mallocation5 m = { NULL, 64, 0, 0, 0 };

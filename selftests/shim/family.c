@@ -10,6 +10,13 @@
 #include "kselftest_harness.h"
 #include "shim_test.h"
 
+int shim_header_cxx(void);
+
+TEST(header_works_from_cxx)
+{
+	EXPECT_EQ(0, shim_header_cxx());
+}
+
 TEST(sizes_from_zero_to_large)
 {
 	static const size_t sizes[] = { 0, 1, 15, 16, 17, 100, 128, 129, 1000,
