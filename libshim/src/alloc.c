@@ -40,6 +40,9 @@ void *shim_alloc(size_t size, size_t align, size_t reserve, uintmax_t flags)
 	void *p;
 
 	shim_ready();
+	/* plain malloc of a small size: straight to the thread cache. */
+	if (!(align | reserve | flags) && size <= SHIM_SMALL_MAX)
+		return shim_small_alloc(shim_class_of(size, 0));
 	if (align && !shim_pow2(align)) {
 		errno = EINVAL;
 		return NULL;

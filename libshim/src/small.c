@@ -55,6 +55,9 @@ struct tcache {
 };
 
 static size_t class_size[SHIM_NR_CLASSES];
+/* Division by a class size as a multiply: exact for span offsets < 2^20. */
+static uint64_t class_recip[SHIM_NR_CLASSES];
+static uint8_t class_by_16[65];	/* class of sizes up to 1024, by 16 */
 static uint32_t class_units[SHIM_NR_CLASSES];
 static uint32_t class_limit[SHIM_NR_CLASSES];
 static struct central central[SHIM_NR_CLASSES];
@@ -80,11 +83,18 @@ static void shim_classes_init(void)
 	for (size_t p = 128; c < SHIM_NR_CLASSES; p *= 2)
 		for (int q = 5; q <= 8 && c < SHIM_NR_CLASSES; q++)
 			class_size[c++] = p * q / 4;
+	for (size_t i = 0, k = 0; i <= 64; i++) {
+		while (class_size[k] < i * 16)
+			k++;
+		class_by_16[i] = k;
+	}
 	for (c = 0; c < SHIM_NR_CLASSES; c++) {
 		size_t span = shim_round_up(8 * class_size[c], SHIM_UNIT);
 		size_t limit = (64 << 10) / class_size[c];
 
 		class_units[c] = span >> SHIM_UNIT_SHIFT;
+		class_recip[c] = ((1ULL << 40) + class_size[c] - 1) /
+				 class_size[c];
 		class_limit[c] = limit < 8 ? 8 : limit > 256 ? 256 : limit;
 		pthread_mutex_init(&central[c].lock, NULL);
 	}
@@ -104,10 +114,10 @@ int shim_class_of(size_t size, size_t align)
 		size = shim_round_up(size ? size : 1, align);
 	if (size > SHIM_SMALL_MAX || align > SHIM_UNIT)
 		return -1;
-	if (size <= 128) {
-		c = size ? (int)((size + 15) >> 4) - 1 : 0;
+	if (size <= 1024) {
+		c = class_by_16[(size + 15) >> 4];
 	} else {
-		lo = 8;
+		lo = class_by_16[64];
 		hi = SHIM_NR_CLASSES - 1;
 		while (lo < hi) {
 			int mid = (lo + hi) / 2;
@@ -388,13 +398,13 @@ void *shim_small_alloc(int cls)
 void shim_small_free(void *p, bool constant_time)
 {
 	struct span *s = span_of(p);
-	char *start = span_start(s);
-	size_t size = class_size[s->cls];
+	uint64_t off = (uint64_t)((char *)p - span_start(s));
+	uint64_t idx = (off * class_recip[s->cls]) >> 40;
 	struct tbin *b = &tc.bin[s->cls];
 
+	/* A live span, an object boundary, an object carved already. */
 	if (s->kind != SPAN_HEAD || s->state != SPAN_ACTIVE ||
-	    (size_t)((char *)p - start) % size ||
-	    (size_t)((char *)p - start) / size >= s->bump)
+	    idx * class_size[s->cls] != off || idx >= s->bump)
 		shim_fatal("free(): invalid pointer", p);
 	if (((void **)p)[1] == (void *)secret) {
 		for (void *q = b->head; q; q = *(void **)q)

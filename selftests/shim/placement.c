@@ -7,9 +7,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "shim_test.h"
@@ -79,6 +82,67 @@ TEST(backend_is_reported)
 			     resmap_backend());
 	}
 	TH_LOG("backend %s", resmap_backend());
+}
+
+/*
+ * Run shim-probe (next to this program) with @backend and @strict in its
+ * environment: its output (stdout then stderr) and how it ended.
+ */
+static int probe(const char *backend, const char *strict, char *out,
+		 size_t len)
+{
+	char exe[4096], path[4200];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int fds[2], status;
+	size_t got = 0;
+	pid_t pid;
+
+	if (n < 0 || pipe(fds))
+		return -1;
+	exe[n] = 0;
+	snprintf(path, sizeof(path), "%s/shim-probe", dirname(exe));
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		setenv("RESMAP_BACKEND", backend, 1);
+		if (strict)
+			setenv("RESMAP_BACKEND_STRICT", strict, 1);
+		else
+			unsetenv("RESMAP_BACKEND_STRICT");
+		execl(path, path, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (got < len - 1 && (n = read(fds[0], out + got, len - 1 - got)) > 0)
+		got += n;
+	out[got] = 0;
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+TEST(backend_choice)
+{
+	bool module = !access("/dev/resmap", F_OK);
+	char out[1024];
+
+	EXPECT_EQ(0, probe("syscall", NULL, out, sizeof(out)));
+	EXPECT_STREQ("syscall\n", out);
+	EXPECT_EQ(0, probe("nonsense", NULL, out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "RESMAP_BACKEND must be")) TH_LOG("%s", out);
+	if (module) {
+		EXPECT_EQ(0, probe("module", "1", out, sizeof(out)));
+		EXPECT_STREQ("module\n", out);
+		return;
+	}
+	/* Asked for and missing: said on stderr, then system calls... */
+	EXPECT_EQ(0, probe("module", NULL, out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "cannot be used")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "syscall\n")) TH_LOG("%s", out);
+	/* ...unless strict. */
+	EXPECT_EQ(128 + SIGABRT, probe("module", "1", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "RESMAP_BACKEND_STRICT")) TH_LOG("%s", out);
 }
 
 TEST(tiers_and_nodes)
