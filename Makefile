@@ -9,6 +9,7 @@
 #   make check           deps + build + host tests + VM tests on 6.1 and 6.12
 #   make vm-check KVER=  VM tests on one kernel
 #   make vm-run PROG=    one installed test program in the VM (e.g. resmap/lifetime)
+#   make bench           benchmarks, host and VM; writes Documentation/results.rst
 
 CACHE ?= $(CURDIR)/.cache
 BUILD ?= $(CURDIR)/build
@@ -29,7 +30,7 @@ endif
 kmoddir = $(BUILD)/kmod-$(notdir $(realpath $(1)))
 
 .PHONY: all deps modules module-in shim selftests lint check host-check \
-	vm-check vm-run demo clean
+	vm-check vm-run demo bench clean
 
 all: modules shim selftests
 
@@ -74,6 +75,12 @@ vm-run: selftests
 
 check: deps
 	@bash selftests/vm/check.sh
+
+# Full benchmark runs (host and test bed) and Documentation/results.rst.
+bench: deps
+	@$(MAKE) --no-print-directory selftests
+	@$(MAKE) --no-print-directory modules KVER=6.1
+	@bash selftests/bench/bench.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The module backend: /dev/resmap's commands.  Reservations are RESERVE,
- * growth is RESIZE (which extends the reservation in place when the
- * space after it is free), placed and batched commits are one BATCH
+ * growth is RESIZE (with mremap expanding the reservation in place when
+ * the space after it is free), placed and batched commits are one BATCH
  * call, moves are BATCH MOVE.
  */
 #include <string.h>
@@ -120,20 +120,29 @@ static int mod_release(void *addr, size_t len)
 	return munmap(addr, len) ? -errno : 0;
 }
 
+/*
+ * Growth past the reservation expands its mapping in place with mremap
+ * (the new part is reserved, not committed), then RESIZE commits: the
+ * block stays one mapping, which mremap can later relocate whole.
+ * (RESIZE alone would extend it with a second mapping.)
+ */
 static int mod_grow(void *base, size_t used, size_t new_used, size_t res,
 		    const struct shim_place *pl)
 {
 	struct resmap_resize r;
 
-	(void)res;
+	if (new_used > res && mremap(base, res, new_used, 0) == MAP_FAILED)
+		return errno == ENOMEM ? -ENOSPC : -errno;
 	memset(&r, 0, sizeof(r));
 	r.addr = (uintptr_t)base;
 	r.old_len = used;
 	r.new_len = new_used;
 	r.flags = pl && pl->populate ? RESMAP_RESIZE_POPULATE : 0;
-	if (used)
-		return ioctl(shim_module_fd, RESMAP_IOC_RESIZE, &r) ? -errno : 0;
-	return mod_commit(base, new_used, pl);
+	if (!ioctl(shim_module_fd, RESMAP_IOC_RESIZE, &r))
+		return 0;
+	if (new_used > res)
+		mremap(base, new_used, res, 0);
+	return -errno;
 }
 
 /*

@@ -4,8 +4,9 @@
  * N1527 suggests for POSIX.  Reservations are PROT_NONE, MAP_NORESERVE
  * anonymous mappings; commit is mprotect (MAP_NORESERVE keeps it free of
  * commit charge) plus mbind for placement and MADV_POPULATE_WRITE to
- * fault in; decommit is MADV_DONTNEED; growth maps the space after a
- * reservation with MAP_FIXED_NOREPLACE; moves are mbind(MPOL_MF_MOVE).
+ * fault in; decommit is MADV_DONTNEED; growth past a reservation and
+ * relocation are mremap (the block kept one mapping); moves are
+ * mbind(MPOL_MF_MOVE).
  */
 #include <linux/mempolicy.h>
 #include <sys/mman.h>
@@ -121,51 +122,69 @@ static int sys_release(void *addr, size_t len)
 	return munmap(addr, len) ? -errno : 0;
 }
 
+/*
+ * A block is one mapping while it is fully committed: anonymous mappings
+ * only merge with neighbours of the same origin, so growing by mapping
+ * the space after it would leave it in pieces that mremap cannot take.
+ * Growth past the reservation therefore first commits the whole of it,
+ * then lets mremap expand that one mapping in place.
+ */
 static int sys_grow(void *base, size_t used, size_t new_used, size_t res,
 		    const struct shim_place *pl)
 {
-	char *b = base, *ext;
+	char *b = base, *p;
 	int err;
 
 	if (new_used <= res)
 		return sys_commit(b + used, new_used - used, pl);
-	ext = mmap(b + res, new_used - res, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
-		   MAP_FIXED_NOREPLACE, -1, 0);
-	if (ext == MAP_FAILED)
-		return errno == EEXIST ? -ENOSPC : -errno;
-	if (ext != b + res) {	/* a kernel that took it as a hint */
-		munmap(ext, new_used - res);
-		return -ENOSPC;
+	if (used < res && mprotect(b + used, res - used, PROT_READ | PROT_WRITE))
+		return -errno;
+	p = mremap(b, res, new_used, 0);
+	if (p == MAP_FAILED) {
+		err = errno == ENOMEM ? -ENOSPC : -errno;
+		if (used < res)
+			mprotect(b + used, res - used, PROT_NONE);
+		return err;
 	}
-	err = sys_place(ext, new_used - res, pl, 0);
-	if (!err && used < res)
-		err = sys_commit(b + used, res - used, pl);
+	err = sys_place(b + res, new_used - res, pl, 0);
 	if (!err && pl && pl->populate)
-		err = sys_populate(ext, new_used - res);
-	if (err)
-		munmap(ext, new_used - res);
+		err = sys_populate(b + used, new_used - used);
+	if (err) {
+		/* Back to the old reservation, committed as it was. */
+		mremap(b, new_used, res, 0);
+		if (used < res)
+			sys_decommit(b + used, res - used);
+	}
 	return err;
 }
 
 /*
- * The committed part moves and grows to @new_used in one mremap (the
- * growth is writable, so committed, at once); the uncommitted rest of
- * the old reservation is unmapped.
+ * Relocate without copying: the reservation, made one committed mapping,
+ * moves with mremap to a larger place; what lies past @new_used there is
+ * reserved only again.
  */
 static int sys_relocate(void *base, size_t used, size_t res, size_t new_used,
 			const struct shim_place *pl, void **new_base,
 			size_t *new_res)
 {
-	char *p = mremap(base, used, new_used, MREMAP_MAYMOVE);
+	size_t to = shim_default_reserve(new_used, 4);
+	char *b = base, *p;
 
 	(void)pl;
-	if (p == MAP_FAILED)
+	if (used < res && mprotect(b + used, res - used, PROT_READ | PROT_WRITE))
 		return -errno;
-	if (res > used)
-		munmap((char *)base + used, res - used);
+	p = mremap(b, res, to, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED) {
+		int err = -errno;
+
+		if (used < res)
+			mprotect(b + used, res - used, PROT_NONE);
+		return err;
+	}
+	if (to > new_used)
+		sys_decommit(p + new_used, to - new_used);
 	*new_base = p;
-	*new_res = new_used;
+	*new_res = to;
 	return 0;
 }
 

@@ -16,6 +16,10 @@
  * for a while (address space is plentiful on 64-bit, copying is not); a
  * block that had to move gets four times its new size.  When the address
  * space is tight (RLIMIT_AS), the exact size.
+ *
+ * Growth commits ahead to twice the old size (pages cost nothing until
+ * touched); shrinking gives pages back only when it frees more than
+ * half of the block.
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -270,7 +274,7 @@ static int remap(struct large *rec, size_t new_used, void **out)
 int shim_large_resize(void *p, size_t size, bool may_move, bool zero,
 		      void **out)
 {
-	size_t new_used = shim_round_up(size ? size : 1, SHIM_PAGE);
+	size_t new_used = shim_round_up(size ? size : 1, SHIM_PAGE), ahead;
 	struct large rec;
 	void *q;
 	int err;
@@ -285,7 +289,12 @@ int shim_large_resize(void *p, size_t size, bool may_move, bool zero,
 	*out = p;
 	if (new_used < size)
 		return -ENOMEM;
-	if (new_used == rec.used)
+	/*
+	 * Shrinking by less than half keeps the pages (the block may
+	 * have been committed ahead, and may grow back): trimming is
+	 * housekeeping, not worth a system call per small step.
+	 */
+	if (new_used <= rec.used && new_used >= rec.used / 2)
 		return 0;
 	if (new_used < rec.used) {
 		err = shim_be->decommit((char *)p + new_used,
@@ -294,12 +303,22 @@ int shim_large_resize(void *p, size_t size, bool may_move, bool zero,
 			update(rec.ptr, rec.ptr, new_used, rec.res);
 		return err;
 	}
+	/*
+	 * Commit ahead, to twice the old size: committed pages cost nothing
+	 * until touched, and a block growing in small steps then needs a
+	 * system call per doubling instead of per step.
+	 */
+	ahead = rec.used * 2 > new_used ? rec.used * 2 : new_used;
+	if (new_used <= rec.res && ahead > rec.res)
+		ahead = rec.res;
 	err = -ENOSPC;
-	if (new_used <= rec.res || !rec.carved)
-		err = shim_be->grow(p, rec.used, new_used, rec.res, &rec.pl);
+	if (ahead <= rec.res || !rec.carved)
+		err = shim_be->grow(p, rec.used, ahead, rec.res, &rec.pl);
+	if (err && ahead > new_used && (new_used <= rec.res || !rec.carved))
+		err = shim_be->grow(p, rec.used, ahead = new_used, rec.res,
+				    &rec.pl);
 	if (!err) {
-		update(rec.ptr, rec.ptr, new_used,
-		       new_used > rec.res ? new_used : rec.res);
+		update(rec.ptr, rec.ptr, ahead, ahead > rec.res ? ahead : rec.res);
 		atomic_fetch_add(&shim_counters.in_place_growths, 1);
 		return 0;
 	}

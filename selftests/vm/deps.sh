@@ -18,6 +18,7 @@ packages=(
 	linux-headers-amd64 linux-headers-6.12-amd64
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd
 	liburing-dev libnuma-dev sparse rsync
+	libjemalloc-dev libmimalloc-dev libmemkind-dev gnuplot-nox
 )
 
 missing=()

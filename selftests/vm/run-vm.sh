@@ -41,12 +41,15 @@ cp "$here/pmem-node.sh" "$root/bin/pmem-node.sh"
 make -s --no-print-directory -C "$top/selftests" vm-install \
 	DEST="$root/kselftest"
 
-# The test programs' shared libraries (libc, and later libnuma, liburing),
-# at the paths the dynamic linker looks for them.
-find "$root/kselftest" -type f -perm -u+x | while read -r f; do
+# The test programs' shared libraries (libc, liburing, the shim...), and
+# the benchmarks' peer allocators, which they load with LD_PRELOAD, at the
+# paths the dynamic linker looks for them.
+peers="/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/x86_64-linux-gnu/libmimalloc.so.2"
+{ find "$root/kselftest" -type f -perm -u+x; ls $peers 2>/dev/null; } | while read -r f; do
 	[ "$(head -c 4 "$f" | tr -d '\0')" = "$(printf '\177ELF')" ] || continue
+	echo "$f"
 	ldd "$f" | awk '/=> \// { print $3 } /^\t\// { print $1 }'
-done | sort -u | while read -r lib; do
+done | grep -v "^$root" | sort -u | while read -r lib; do
 	cp -L --parents "$lib" "$root/"
 done
 

@@ -1,0 +1,84 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the benchmarks against every allocator present, REPS times each,
+# printing one result line per measurement (see bench.h).  On a machine
+# with /dev/resmap it adds the module backend, the batch-mapping and the
+# tier benchmarks.  BENCH_TINY=1: each once, at a tiny size (make check).
+# POSIX sh: it also runs in the test bed's busybox.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+lib=/usr/lib/x86_64-linux-gnu
+if command -v ldd > /dev/null; then
+	shim=$(ldd "$here/../shim/api" 2>/dev/null | awk '/libresmap-shim/ { print $3 }')
+else
+	shim=$(find / -xdev -name libresmap-shim.so 2>/dev/null | head -n 1)
+fi
+tiny=${BENCH_TINY:-0}
+reps=${REPS:-5}
+vm=0
+[ -c /dev/resmap ] && vm=1
+
+if [ "$tiny" = 1 ]; then
+	reps=1 grow="4 2" batchn=2000 churnops=2000 threads="1 2" ranges="16 64" tiers="4 2"
+	functions=2
+elif [ $vm = 1 ]; then
+	# Software-emulated: populating costs ~25 ms/MiB, so 4096 ranges of
+	# 16 KiB rather than 64 KiB, and 512 MiB rather than 1 GiB on the
+	# 896 MiB pmem node.
+	grow="256 64" batchn=200000 churnops=200000 threads="1 2 4 8"
+	ranges="4096 16" tiers="512 256" functions=0
+else
+	grow="1024 256" batchn=1000000 churnops=2000000 threads="1 2 4 8"
+	ranges="4096 64" tiers="256 64" functions=40
+fi
+
+echo "# where: $(uname -r) $( [ $vm = 1 ] && echo vm || echo host) reps=$reps"
+# name:preload:backend
+allocators="glibc::"
+[ -e $lib/libjemalloc.so.2 ] && allocators="$allocators jemalloc:$lib/libjemalloc.so.2:"
+[ -e $lib/libmimalloc.so.2 ] && allocators="$allocators mimalloc:$lib/libmimalloc.so.2:"
+allocators="$allocators resmap-syscall:$shim:syscall"
+[ $vm = 1 ] && allocators="$allocators resmap-module:$shim:module"
+
+rc=0
+run() {	# name preload backend cmd...
+	name=$1 pre=$2 be=$3
+	shift 3
+	if [ -n "$be" ]; then
+		set -- env RESMAP_BACKEND="$be" RESMAP_BACKEND_STRICT=1 "$@"
+	fi
+	BENCH_ALLOCATOR=$name LD_PRELOAD=$pre "$@" ||
+		{ echo "# failed: $name $*" >&2; rc=1; }
+}
+
+r=0
+while [ $r -lt "$reps" ]; do
+	r=$((r + 1))
+	for a in $allocators; do
+		name=${a%%:*} rest=${a#*:}
+		pre=${rest%%:*} be=${rest#*:}
+		run "$name" "$pre" "$be" "$here/growth" $grow
+		for s in 16 64 256; do
+			run "$name" "$pre" "$be" "$here/batch" "$batchn" "$s"
+		done
+		for t in $threads; do
+			run "$name" "$pre" "$be" "$here/churn" "$t" "$churnops"
+		done
+		# A real program, where there is a compiler (not in the test bed).
+		if [ "$functions" -gt 0 ] && command -v g++ > /dev/null; then
+			run "$name" "$pre" "$be" "$here/compile" "$functions"
+		fi
+	done
+	BENCH_ALLOCATOR=floor "$here/growth" $grow floor || rc=1
+	if [ $vm = 1 ]; then
+		BENCH_ALLOCATOR=resmap-module "$here/mapping" $ranges || rc=1
+		pmem=
+		for n in /sys/devices/system/node/node[0-9]*; do
+			[ -n "$(tr -d '\n' < "$n/cpulist")" ] || pmem=${n##*node}
+		done
+		MEMKIND_DAX_KMEM_NODES=$pmem BENCH_ALLOCATOR=tiers LD_PRELOAD=$shim \
+			RESMAP_BACKEND=module "$here/tiers" $tiers || rc=1
+	fi
+done
+exit $rc
