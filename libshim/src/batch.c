@@ -223,6 +223,9 @@ SHIM_API void **batch_alloc1(int *errnos, void **ptrs,
 			return NULL;
 		}
 	}
+	/* The caller promises every operation is a free: one lock per class. */
+	if (free_all && (flags & M2_BATCH_IS_ALL_FREE))
+		shim_small_free_many(ptrs, n, flags & M2_CONSTANT_TIME);
 	/* The caller promises every ptrs[i] is NULL. */
 	if (!free_all && (flags & M2_BATCH_IS_ALL_ALLOC) &&
 	    (!alignment || shim_pow2(alignment)))

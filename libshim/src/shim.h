@@ -114,6 +114,7 @@ size_t shim_class_size(int cls);
 void *shim_small_alloc(int cls);
 size_t shim_small_alloc_many(int cls, void **out, size_t n);
 void shim_small_free(void *p, bool constant_time);
+void shim_small_free_many(void **ptrs, size_t n, bool constant_time);
 bool shim_small_owns(const void *p);
 size_t shim_small_usable(const void *p);
 int shim_small_init(void);

@@ -293,8 +293,11 @@ size_t shim_small_alloc_many(int cls, void **out, size_t n)
 	}
 	pthread_mutex_unlock(&c->lock);
 	atomic_fetch_add(&shim_counters.small_bytes, got * size);
-	for (size_t i = 0; i < got; i++)
-		((void **)out[i])[1] = NULL;
+	/*
+	 * The objects are not touched here: one that still carries the
+	 * secret of an earlier free only makes its next free() search the
+	 * thread cache (where it is not) before it is accepted.
+	 */
 	return got;
 }
 
@@ -395,17 +398,50 @@ void *shim_small_alloc(int cls)
 	return batch[0];
 }
 
-void shim_small_free(void *p, bool constant_time)
+/* The span of a small object being freed; aborts if @p is not one. */
+static struct span *checked_span(void *p)
 {
 	struct span *s = span_of(p);
 	uint64_t off = (uint64_t)((char *)p - span_start(s));
 	uint64_t idx = (off * class_recip[s->cls]) >> 40;
-	struct tbin *b = &tc.bin[s->cls];
 
 	/* A live span, an object boundary, an object carved already. */
 	if (s->kind != SPAN_HEAD || s->state != SPAN_ACTIVE ||
 	    idx * class_size[s->cls] != off || idx >= s->bump)
 		shim_fatal("free(): invalid pointer", p);
+	return s;
+}
+
+/*
+ * Free many small objects straight to their classes' central lists, one
+ * lock per class (M2_BATCH_IS_ALL_FREE).  Non-small pointers are left in
+ * @ptrs for the caller; freed ones become NULL.
+ */
+void shim_small_free_many(void **ptrs, size_t n, bool constant_time)
+{
+	void *list[SHIM_NR_CLASSES] = { 0 };
+	size_t count[SHIM_NR_CLASSES] = { 0 };
+	struct span *s;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!ptrs[i] || !shim_small_owns(ptrs[i]))
+			continue;
+		s = checked_span(ptrs[i]);
+		*(void **)ptrs[i] = list[s->cls];
+		list[s->cls] = ptrs[i];
+		count[s->cls]++;
+		ptrs[i] = NULL;
+	}
+	for (int c = 0; c < SHIM_NR_CLASSES; c++)
+		if (count[c])
+			central_free(c, list[c], count[c], constant_time);
+}
+
+void shim_small_free(void *p, bool constant_time)
+{
+	struct span *s = checked_span(p);
+	struct tbin *b = &tc.bin[s->cls];
+
 	if (((void **)p)[1] == (void *)secret) {
 		for (void *q = b->head; q; q = *(void **)q)
 			if (q == p)

@@ -144,6 +144,53 @@ mapping_table() {	# the batch-mapping cases against the floor
 	done
 }
 
+# Key ratios, computed from the tables below.
+findings() {
+	x() { ratio "$1" "$2"; }
+	g=$(get host growth step4k-256M glibc seconds)
+	r=$(get host growth step4k-256M resmap-syscall seconds)
+	j=$(get host growth step4k-256M jemalloc seconds)
+	m=$(get host growth step4k-256M mimalloc seconds)
+	f=$(get host growth floor-populate-256M floor seconds)
+	echo "* Growth in 4 KiB steps to 256 MiB (host): resmap $(x "$r" "$f") x the"
+	echo "  floor; glibc $(x "$g" "$f") x, jemalloc $(x "$j" "$f") x, mimalloc"
+	echo "  $(x "$m" "$f") x.  Doubling to 1 GiB: resmap and glibc relocate with"
+	echo "  mremap and copy nothing; jemalloc and mimalloc copy (peak RSS in the"
+	echo "  table)."
+	b=$(get host batch batch_alloc1-16B resmap-syscall mops)
+	l=$(get host batch loop-16B resmap-syscall mops)
+	gl=$(get host batch loop-16B glibc mops)
+	jb=$(get host batch je_batch_alloc-16B jemalloc mops)
+	echo "* 16-byte blocks (host): N1527's batch_alloc1 does $b M/s, $(x "$b" "$l") x"
+	echo "  resmap's own malloc/free loop, $(x "$b" "$gl") x glibc's loop and"
+	echo "  $(x "$b" "$jb") x jemalloc's experimental.batch_alloc."
+	c=$(cases vm mapping | grep batch-ioctl)
+	s=$(cases vm mapping | grep mmap-mbind)
+	fl=$(cases vm mapping | grep floor)
+	bi=$(get vm mapping "$c" resmap-module seconds)
+	sy=$(get vm mapping "$s" resmap-module seconds)
+	fv=$(get vm mapping "$fl" resmap-module seconds)
+	echo "* Batch mapping (test bed): one BATCH ioctl is $(x "$bi" "$fv") x the"
+	echo "  populate floor; the same placement by mmap + mbind + madvise per"
+	echo "  range is $(x "$sy" "$fv") x ($(get vm mapping "$s" resmap-module syscalls)"
+	echo "  system calls against 1)."
+	rm_=$(get vm tiers move-dram-to-pmem resmap seconds)
+	mk=$(get vm tiers move-dram-to-pmem memkind seconds)
+	ra=$(get vm tiers alloc-touch-free resmap seconds)
+	ma=$(get vm tiers alloc-touch-free memkind seconds)
+	echo "* Tiers (test bed): moving 256 MiB from DRAM to pmem takes resmap"
+	echo "  $(x "$rm_" "$mk") x memkind's copy, and the address stays.  Allocating"
+	echo "  and touching on pmem takes resmap $(x "$ra" "$ma") x memkind: both put"
+	echo "  every page on the pmem node, but memkind's anonymous memory gets"
+	echo "  transparent huge pages where resmap's pages are 4 KiB."
+	ct=$(get host churn threads-1 resmap-syscall mops)
+	cg=$(get host churn threads-1 glibc mops)
+	echo "* Where resmap is not yet ahead: cross-thread small-object churn"
+	echo "  (host, 1 thread: $(x "$ct" "$cg") x glibc's throughput; remote frees"
+	echo "  go through the freeing thread's cache and then the class lock), and"
+	echo "  the g++ run is within noise of the others."
+}
+
 plots() {
 	command -v gnuplot > /dev/null || return 0
 	# Growth: median seconds per allocator, both cases (host).
@@ -221,6 +268,11 @@ malloc, jemalloc 5.3 and mimalloc 2.0; memkind 1.14 for tiers.
 * vm: $(where_line "$vm") -- the QEMU test bed, software-emulated (TCG):
   absolute times there mean nothing, compare ratios within one table.
   resmap runs on both backends; batch mapping and tiers need the module.
+
+Reading the numbers
+===================
+
+$(findings)
 
 Physical floors are measured in the same run: for growth, populating the
 final size once (one mmap + \`\`MADV_POPULATE_WRITE\`\`, or touching each
