@@ -120,7 +120,10 @@ plain_table() {	# where bench metrics...: one row per case and allocator
 		for a in $(awk -F'\t' -v w="$w" -v b="$b" -v c="$c" '$1 == w && $2 == b && $3 == c { print $4 }' "$tmp/all" | sort -u); do
 			echo "   * - $c"
 			echo "     - $a"
-			for m; do echo "     - $(get "$w" "$b" "$c" "$a" "$m")"; done
+			for m; do
+				v=$(get "$w" "$b" "$c" "$a" "$m")
+				echo "     - ${v:--}"
+			done
 		done
 	done
 }
@@ -179,16 +182,17 @@ findings() {
 	ra=$(get vm tiers alloc-touch-free resmap seconds)
 	ma=$(get vm tiers alloc-touch-free memkind seconds)
 	echo "* Tiers (test bed): moving 256 MiB from DRAM to pmem takes resmap"
-	echo "  $(x "$rm_" "$mk") x memkind's copy, and the address stays.  Allocating"
-	echo "  and touching on pmem takes resmap $(x "$ra" "$ma") x memkind: both put"
-	echo "  every page on the pmem node, but memkind's anonymous memory gets"
-	echo "  transparent huge pages where resmap's pages are 4 KiB."
+	echo "  $(x "$rm_" "$mk") x the time of memkind's copy, and the address stays."
+	echo "  Allocating and touching 512 MiB on pmem takes resmap $(x "$ra" "$ma") x"
+	echo "  memkind's time; both put every page on the pmem node (on_pmem)."
 	ct=$(get host churn threads-1 resmap-syscall mops)
 	cg=$(get host churn threads-1 glibc mops)
 	echo "* Where resmap is not yet ahead: cross-thread small-object churn"
 	echo "  (host, 1 thread: $(x "$ct" "$cg") x glibc's throughput; remote frees"
-	echo "  go through the freeing thread's cache and then the class lock), and"
-	echo "  the g++ run is within noise of the others."
+	echo "  go through the freeing thread's cache and then the class lock);"
+	echo "  batch allocation of small blocks, where jemalloc's"
+	echo "  experimental.batch_alloc is $(x "$jb" "$b") x faster than batch_alloc1;"
+	echo "  and the g++ run, within noise of the others."
 }
 
 plots() {
