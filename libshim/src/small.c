@@ -454,16 +454,17 @@ void shim_small_free(void *p, bool constant_time)
 		tbin_flush(s->cls, class_limit[s->cls] / 2, constant_time);
 }
 
+/* In the order the code takes them: a class's lock, then units_lock. */
 void shim_small_lock_all(void)
 {
-	pthread_mutex_lock(&units_lock);
 	for (int c = 0; c < SHIM_NR_CLASSES; c++)
 		pthread_mutex_lock(&central[c].lock);
+	pthread_mutex_lock(&units_lock);
 }
 
 void shim_small_unlock_all(void)
 {
+	pthread_mutex_unlock(&units_lock);
 	for (int c = SHIM_NR_CLASSES - 1; c >= 0; c--)
 		pthread_mutex_unlock(&central[c].lock);
-	pthread_mutex_unlock(&units_lock);
 }
