@@ -16,7 +16,9 @@ ln -s /proc/self/fd /dev/fd
 ln -s /proc/self/fd/0 /dev/stdin
 ln -s /proc/self/fd/1 /dev/stdout
 ln -s /proc/self/fd/2 /dev/stderr
-mount -t tmpfs tmpfs /tmp
+# /tmp is the initramfs's own (writable) directory, not a new tmpfs: the
+# build tree may live under /tmp, and the shared libraries copied at
+# their build paths must stay visible.
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
 step() {
