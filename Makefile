@@ -10,6 +10,7 @@
 #   make vm-check KVER=  VM tests on one kernel
 #   make vm-run PROG=    one installed test program in the VM (e.g. resmap/lifetime)
 #   make bench           benchmarks, host and VM; writes Documentation/results.rst
+#   make check-debug     the VM tests on a KASAN/lockdep/kmemleak debug kernel
 
 CACHE ?= $(CURDIR)/.cache
 BUILD ?= $(CURDIR)/build
@@ -30,7 +31,7 @@ endif
 kmoddir = $(BUILD)/kmod-$(notdir $(realpath $(1)))
 
 .PHONY: all deps modules module-in shim selftests lint check host-check \
-	vm-check vm-run demo bench clean
+	vm-check vm-run demo bench check-debug clean
 
 all: modules shim selftests
 
@@ -75,6 +76,15 @@ vm-run: selftests
 
 check: deps
 	@bash selftests/vm/check.sh
+
+# The VM tests on a debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak,
+# fault injection), built once per machine outside the tree.
+DEBUG_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/resmap/debug-6.1
+check-debug: deps
+	@bash selftests/vm/debug-kernel.sh $(CACHE)
+	@$(MAKE) --no-print-directory selftests
+	@$(MAKE) --no-print-directory module-in KBDIR=$(DEBUG_CACHE)/src
+	@DEBUG_CACHE=$(DEBUG_CACHE) VM_TIMEOUT=3000 bash selftests/vm/run-vm.sh debug
 
 # Full benchmark runs (host and test bed) and Documentation/results.rst.
 bench: deps

@@ -21,7 +21,7 @@
 #include <linux/sched/signal.h>
 #include "resmap.h"
 
-#define RESMAP_MOVE_CHUNK	64	/* pages per migrate_vma round */
+#define RESMAP_MOVE_CHUNK	32	/* pages per migrate_vma round (stack) */
 
 /* Move the pages of [start, end), inside @vma, to @nid; add to *@moved. */
 static int resmap_move_vma(struct vm_area_struct *vma, unsigned long start,

@@ -33,6 +33,14 @@ step() {
 	return 1
 }
 
+kmemleak_clean() {
+	echo scan > /sys/kernel/debug/kmemleak
+	sleep 2
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+	! grep -q "unreferenced object" /sys/kernel/debug/kmemleak
+}
+
 load_modules() {
 	for m in $(cat /lib/modules/load-order); do
 		args=
@@ -61,6 +69,10 @@ if step "kernel modules for the test bed load" load_modules &&
 		;;
 	esac
 	step "rmmod resmap" rmmod resmap
+	# Debug kernels: kmemleak needs two scans to report a leak.
+	if [ -e /sys/kernel/debug/kmemleak ]; then
+		step "kmemleak finds no leak" kmemleak_clean
+	fi
 fi
 echo RESMAP-TAP-END
 echo RESMAP-DMESG-BEGIN

@@ -33,7 +33,14 @@ wait_for /sys/bus/dax/devices/dax0.0/driver
 echo online_movable > /sys/devices/system/memory/auto_online_blocks
 echo dax0.0 > /sys/bus/dax/drivers/device_dax/unbind
 echo dax0.0 > /sys/bus/dax/drivers/kmem/new_id
-wait_for /sys/bus/dax/devices/dax0.0/driver/module
+# Bound to kmem (a module on Debian's kernels, built into the debug one).
+wait_for /sys/bus/dax/devices/dax0.0/driver
+i=0
+until [ "$(basename "$(readlink /sys/bus/dax/devices/dax0.0/driver)")" = kmem ]; do
+	i=$((i + 1))
+	[ $i -le 200 ] || { echo "dax0.0 did not bind to kmem"; exit 1; }
+	sleep 0.05
+done
 
 for block in /sys/devices/system/node/node2/memory*; do
 	if [ "$(cat "$block/state")" = offline ]; then

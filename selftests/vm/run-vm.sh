@@ -9,7 +9,8 @@
 # Prints the guest's TAP lines plus the host's own checks (guest finished
 # in time, dmesg clean).  Exit status: 0 if every line is "ok".
 #
-# Usage: run-vm.sh KVER   (env: CACHE, BUILD, VM_TIMEOUT seconds,
+# Usage: run-vm.sh KVER   (6.1, 6.12, or debug for debug-kernel.sh's;
+#                          env: CACHE, BUILD, VM_TIMEOUT seconds,
 #                          VM_RUN=demo to run resmap-demo instead, or
 #                          VM_RUN=<collection>/<program> to run one test)
 set -euo pipefail
@@ -22,9 +23,17 @@ BUILD=${BUILD:-$top/build}
 timeout_s=${VM_TIMEOUT:-600}
 . "$here/kernels.sh"
 
-abi=$(kernel_abi "$kver")
-kernel=$CACHE/kernel/$abi
-ko=$BUILD/kmod-linux-headers-$abi/resmap.ko
+if [ "$kver" = debug ]; then
+	# The debug kernel of debug-kernel.sh, resmap.ko built against it.
+	debug=${DEBUG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/resmap/debug-6.1}
+	abi=debug-6.1
+	kernel=$debug/kernel
+	ko=$BUILD/kmod-$(basename "$(realpath "$debug/src")")/resmap.ko
+else
+	abi=$(kernel_abi "$kver")
+	kernel=$CACHE/kernel/$abi
+	ko=$BUILD/kmod-linux-headers-$abi/resmap.ko
+fi
 work=$BUILD/vm-$abi
 root=$work/root
 for f in "$kernel/.done" "$ko"; do
@@ -34,7 +43,10 @@ done
 rm -rf "$work"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
 cp /bin/busybox "$root/bin/busybox"
-cp "$kernel"/modules/*.ko "$kernel/modules/load-order" "$root/lib/modules/"
+cp "$kernel/modules/load-order" "$root/lib/modules/"
+for m in "$kernel"/modules/*.ko; do	# none when everything is built in
+	[ -e "$m" ] && cp "$m" "$root/lib/modules/"
+done
 cp "$ko" "$root/lib/modules/resmap.ko"
 cp "$here/guest-init.sh" "$root/init"
 cp "$here/pmem-node.sh" "$root/bin/pmem-node.sh"
@@ -55,6 +67,14 @@ done
 
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$work/initrd.gz"
 
+# Debian's kernels boot fastest as an ELF vmlinux through PVH (qboot);
+# the debug kernel's small config does not, and boots as a bzImage.
+if [ -e "$kernel/bzImage" ]; then
+	boot=(-kernel "$kernel/bzImage")
+else
+	boot=(-bios /usr/share/qemu/qboot.rom -kernel "$kernel/vmlinux")
+fi
+
 hmat=()
 for i in 0 1; do
 	for t in 0 1 2; do
@@ -70,7 +90,7 @@ done
 status=0
 timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	-M q35,nvdimm=on,hmat=on -cpu max -smp 2,sockets=2,cores=1,threads=1 \
-	-bios /usr/share/qemu/qboot.rom \
+	"${boot[@]}" \
 	-m 1G,slots=2,maxmem=4G \
 	-object memory-backend-ram,id=m0,size=512M \
 	-object memory-backend-ram,id=m1,size=512M \
@@ -82,7 +102,7 @@ timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	"${hmat[@]}" \
 	-object memory-backend-ram,id=nv1,size=1G \
 	-device nvdimm,id=nvdimm1,memdev=nv1,node=2 \
-	-nic none -kernel "$kernel/vmlinux" -initrd "$work/initrd.gz" \
+	-nic none -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 loglevel=1 panic=-1 oops=panic cryptomgr.notests tsc=reliable no_timer_check mitigations=off RESMAP_RUN=${VM_RUN:-tests}" \
 	-nographic -no-reboot < /dev/null > "$work/console.log" 2>&1 || status=$?
 
@@ -103,7 +123,9 @@ sed -n '/^RESMAP-DMESG-BEGIN$/,/^RESMAP-DMESG-END$/p' "$work/console.txt" |
 	awk '/resmap-selftest: expected oom begin/ { oom = 1 }
 	     /resmap-selftest: expected oom end/ { oom = 0 }
 	     !(oom && /Call Trace/)' > "$work/dmesg.txt"
-bad='WARNING:|BUG:|BUG |Oops|general protection|KASAN|UBSAN|kmemleak|unreferenced object|circular locking|recursive locking|lockdep|inconsistent lock state|Call Trace|Bad page|list_add corruption|list_del corruption|refcount_t:|soft lockup|hung_task|blocked for more than'
+# Reports only: a debug kernel also says 'RCU lockdep checking is enabled'
+# and 'kmemleak: ... initialized' at boot.
+bad='WARNING:|BUG:|BUG |Oops|general protection|KASAN|UBSAN|unreferenced object|suspected memory leak|circular locking|recursive locking|inconsistent lock state|suspicious RCU usage|lock inversion|Call Trace|Bad page|list_add corruption|list_del corruption|refcount_t:|soft lockup|hung_task|blocked for more than'
 if grep -Eq "$bad" "$work/dmesg.txt"; then
 	echo "# not ok - testbed: guest dmesg clean"
 	grep -E -B2 -A20 "$bad" "$work/dmesg.txt" | head -n 80 | sed 's/^/# # /'
