@@ -203,25 +203,33 @@ int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
 	return err;
 }
 
-bool shim_large_owns(const void *p, size_t *used, size_t *res,
-		     struct shim_place *pl)
+/* A copy of @p's record, under the lock; false if @p is not a large block. */
+static bool lookup(const void *p, struct large *out)
 {
 	struct large *l;
-	bool found;
 
 	pthread_mutex_lock(&large_lock);
 	l = find((uintptr_t)p);
-	found = l != NULL;
-	if (found) {
-		if (used)
-			*used = l->used;
-		if (res)
-			*res = l->res;
-		if (pl)
-			*pl = l->pl;
-	}
+	if (l)
+		*out = *l;
 	pthread_mutex_unlock(&large_lock);
-	return found;
+	return l != NULL;
+}
+
+bool shim_large_owns(const void *p, size_t *used, size_t *res,
+		     struct shim_place *pl)
+{
+	struct large rec;
+
+	if (!lookup(p, &rec))
+		return false;
+	if (used)
+		*used = rec.used;
+	if (res)
+		*res = rec.res;
+	if (pl)
+		*pl = rec.pl;
+	return true;
 }
 
 static void update(uintptr_t old, uintptr_t p, size_t used, size_t res)
@@ -280,12 +288,8 @@ int shim_large_resize(void *p, size_t size, bool may_move, bool zero,
 	int err;
 
 	(void)zero;
-	if (!shim_large_owns(p, &rec.used, &rec.res, &rec.pl))
+	if (!lookup(p, &rec))
 		shim_fatal("realloc(): invalid pointer", p);
-	pthread_mutex_lock(&large_lock);
-	rec.carved = find((uintptr_t)p)->carved;
-	pthread_mutex_unlock(&large_lock);
-	rec.ptr = (uintptr_t)p;
 	*out = p;
 	if (new_used < size)
 		return -ENOMEM;

@@ -9,13 +9,12 @@
 #include <stdint.h>
 
 #include "bench.h"
+#include "resmap_alloc.h"
 
 typedef void **(*batch_alloc1_fn)(int *, void **, size_t *, size_t *,
 				  size_t, size_t, uintmax_t);
 typedef int (*mallctl_fn)(const char *, void *, size_t *, void *, size_t);
 
-#define M2_BATCH_IS_ALL_ALLOC	((uintmax_t)1 << 4)
-#define M2_BATCH_IS_ALL_FREE	((uintmax_t)1 << 6)
 
 static void report(const char *how, size_t size, size_t count, double t)
 {

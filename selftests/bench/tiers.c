@@ -14,11 +14,9 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "resmap_alloc.h"
 
 #define BLOCK (2UL << 20)
-#define M2_BATCH_IS_ALL_ALLOC	((uintmax_t)1 << 4)
-#define RESMAP_M2_DRAM		((uintmax_t)1 << 16)
-#define RESMAP_M2_PMEM		((uintmax_t)1 << 17)
 
 typedef void **(*batch_alloc1_fn)(int *, void **, size_t *, size_t *,
 				  size_t, size_t, uintmax_t);
@@ -108,12 +106,12 @@ int main(int argc, char **argv)
 
 	/* Moving MOVE MiB from DRAM to pmem. */
 	{
-		struct { void *ptr; size_t size, align, reserve; uintmax_t flags; } m =
-			{ NULL, move, 0, 0, RESMAP_M2_DRAM };
-		void *md[1] = { &m };
+		struct mallocation5 m = { NULL, move, 0, 0, RESMAP_M2_DRAM };
+		struct mallocation5 *md[1] = { &m };
 		size_t one = 1;
-		_Bool (*b5)(int *, void **, size_t *) =
-			(_Bool (*)(int *, void **, size_t *))bench_sym("batch_alloc5");
+		_Bool (*b5)(int *, struct mallocation5 **, size_t *) =
+			(_Bool (*)(int *, struct mallocation5 **, size_t *))
+			bench_sym("batch_alloc5");
 		long moved;
 
 		b5(NULL, md, &one);

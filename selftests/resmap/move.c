@@ -66,22 +66,12 @@ FIXTURE(mv) {
 
 FIXTURE_SETUP(mv)
 {
-	struct resmap_node n[8];
-	struct resmap_nodes a = { .nodes = (unsigned long)n, .count = 8 };
-	cpu_set_t cpus;
-
 	self->pg = page_size();
 	self->fd = open(RESMAP_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, ioctl(self->fd, RESMAP_IOC_NODES, &a));
-	self->pmem = -1;
-	for (unsigned int i = 0; i < a.count && i < 8; i++)
-		if (n[i].tier == RESMAP_TIER_PMEM)
-			self->pmem = n[i].node;
+	self->pmem = pmem_node_of(self->fd);
 	ASSERT_LE(0, self->pmem) TH_LOG("no pmem node");
-	CPU_ZERO(&cpus);
-	CPU_SET(0, &cpus);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
+	ASSERT_EQ(0, pin_to_cpu0());
 	self->p = reserve(self->fd, NPAGES * self->pg, 0, NULL);
 	ASSERT_NE(NULL, self->p);
 	ASSERT_EQ(0, op1(self->fd, RESMAP_OP_COMMIT, self->p,

@@ -106,13 +106,10 @@ TEST_F(nodes, every_memory_node_as_sysfs_has_it)
 	struct resmap_node n[MAX_NODES];
 	long pg_kib = page_size() / 1024;
 	struct resmap_nodes a;
-	cpu_set_t cpus;
 	int i;
 
 	/* On CPU 0, so that the caller's node is known. */
-	CPU_ZERO(&cpus);
-	CPU_SET(0, &cpus);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
+	ASSERT_EQ(0, pin_to_cpu0());
 	ASSERT_EQ(0, nodes_cmd(self->fd, NULL, 0, &a));
 	EXPECT_EQ(self->nr_memory, a.count);
 	ASSERT_EQ(0, nodes_cmd(self->fd, n, MAX_NODES, &a));

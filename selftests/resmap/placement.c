@@ -26,7 +26,6 @@ FIXTURE_SETUP(place)
 {
 	struct resmap_node n[MAX_NODES];
 	struct resmap_nodes a = { .nodes = (unsigned long)n, .count = MAX_NODES };
-	cpu_set_t cpus;
 
 	self->pg = page_size();
 	self->fd = open(RESMAP_DEVICE, O_RDWR | O_CLOEXEC);
@@ -40,9 +39,7 @@ FIXTURE_SETUP(place)
 			self->pmem = n[i].node;
 	}
 	/* On CPU 0 (node 0 in the test bed), for the tier tests. */
-	CPU_ZERO(&cpus);
-	CPU_SET(0, &cpus);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
+	ASSERT_EQ(0, pin_to_cpu0());
 }
 
 FIXTURE_TEARDOWN(place)

@@ -8,6 +8,7 @@
 #define RESMAP_TEST_H
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,31 @@ static inline int op1(int fd, unsigned int op, void *addr, size_t len,
 	struct resmap_op o = op_of(op, addr, len, flags, place, node, nodes);
 
 	return batch(fd, &o, 1, 0, NULL);
+}
+
+/* The memory node the module calls pmem, or -1. */
+static inline int pmem_node_of(int fd)
+{
+	struct resmap_node n[64];
+	struct resmap_nodes a = { .nodes = (unsigned long)n, .count = 64 };
+	int pmem = -1;
+
+	if (ioctl(fd, RESMAP_IOC_NODES, &a))
+		return -1;
+	for (unsigned int i = 0; i < a.count && i < 64; i++)
+		if (n[i].tier == RESMAP_TIER_PMEM)
+			pmem = n[i].node;
+	return pmem;
+}
+
+/* Run on CPU 0 (node 0 in the test bed), so the caller's node is known. */
+static inline int pin_to_cpu0(void)
+{
+	cpu_set_t cpus;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	return sched_setaffinity(0, sizeof(cpus), &cpus);
 }
 
 /* An address with @len bytes of free address space after it. */
