@@ -220,8 +220,9 @@ static int resmap_shmem_setup(struct vm_area_struct *vma)
 	int err;
 
 	shm = shmem_file_setup("resmap", size, VM_NORESERVE);
+	/* Its internal mount has no inode limit: ENOSPC is a failed allocation. */
 	if (IS_ERR(shm))
-		return PTR_ERR(shm);
+		return PTR_ERR(shm) == -ENOSPC ? -ENOMEM : PTR_ERR(shm);
 	vma_set_file(vma, shm);
 	fput(shm);
 	err = shm->f_op->mmap(shm, vma);

@@ -557,8 +557,9 @@ long resmap_ioctl_batch(void __user *uarg, size_t usize)
 	}
 
 	for (i = 0; i < r.n; i++) {
-		if (put_user(r.ops[i].result, &uops[i].result) ||
-		    put_user(r.ops[i].moved, &uops[i].moved))
+		/* Never write past an address that faulted. */
+		if (!err && (put_user(r.ops[i].result, &uops[i].result) ||
+			     put_user(r.ops[i].moved, &uops[i].moved)))
 			err = -EFAULT;
 		if (!first)
 			first = r.ops[i].result == -ECANCELED ? 0 :

@@ -332,4 +332,40 @@ TEST_F(place, bad_input_fails_per_operation)
 	EXPECT_EQ(0, munmap(s, 4 * pg));
 }
 
+/*
+ * Found by the fuzzer: a vector whose results cannot be written stops at
+ * the first address that faults.  It used to go on writing the results
+ * of later operations, into whatever memory follows a read-only page.
+ */
+TEST_F(place, results_stop_at_the_first_fault)
+{
+	long pg = self->pg;
+	char *p = reserve(self->fd, 4 * pg, 0, NULL);
+	char *v = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct resmap_op *ops, *tail;
+	unsigned int done;
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(MAP_FAILED, v);
+	/* Operation 0 ends the first page, which becomes read-only; 1 and 2
+	 * start the second, writable page. */
+	ops = (struct resmap_op *)(v + pg) - 1;
+	tail = ops + 1;
+	ops[0] = op_of(RESMAP_OP_COMMIT, p, pg, 0, 0, 0, 0);
+	tail[0] = op_of(RESMAP_OP_COMMIT, p + pg, pg, 0, 0, 0, 0);
+	tail[1] = op_of(RESMAP_OP_COMMIT, p + 2 * pg, pg, 0, 0, 0, 0);
+	tail[0].result = tail[1].result = 0x5a5a;
+	ASSERT_EQ(0, mprotect(v, pg, PROT_READ));
+
+	EXPECT_EQ(-1, batch(self->fd, ops, 3, 0, &done));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0xdead, done);	/* not written either */
+	EXPECT_EQ(0x5a5a, tail[0].result);
+	EXPECT_EQ(0x5a5a, tail[1].result);
+	EXPECT_EQ(0, tail[0].moved);
+	EXPECT_EQ(0, munmap(v, 2 * pg));
+	EXPECT_EQ(0, munmap(p, 4 * pg));
+}
+
 TEST_HARNESS_MAIN

@@ -12,7 +12,8 @@
 # Usage: run-vm.sh KVER   (6.1, 6.12, or debug for debug-kernel.sh's;
 #                          env: CACHE, BUILD, VM_TIMEOUT seconds,
 #                          VM_RUN=demo to run resmap-demo instead, or
-#                          VM_RUN=<collection>/<program> to run one test)
+#                          VM_RUN=<collection>/<program> to run one test,
+#                          VM_ENV="NAME=value ..." for the tests' environment)
 set -euo pipefail
 
 kver=${1:?usage: run-vm.sh KVER}
@@ -103,7 +104,7 @@ timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	-object memory-backend-ram,id=nv1,size=1G \
 	-device nvdimm,id=nvdimm1,memdev=nv1,node=2 \
 	-nic none -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 loglevel=1 panic=-1 oops=panic cryptomgr.notests tsc=reliable no_timer_check mitigations=off RESMAP_RUN=${VM_RUN:-tests}" \
+	-append "console=ttyS0 loglevel=1 panic=-1 oops=panic cryptomgr.notests tsc=reliable no_timer_check mitigations=off RESMAP_RUN=${VM_RUN:-tests} ${VM_ENV:-}" \
 	-nographic -no-reboot < /dev/null > "$work/console.log" 2>&1 || status=$?
 
 tr -d '\r' < "$work/console.log" > "$work/console.txt"
