@@ -141,7 +141,12 @@ static int sys_grow(void *base, size_t used, size_t new_used, size_t res,
 		return -errno;
 	p = mremap(b, res, new_used, 0);
 	if (p == MAP_FAILED) {
-		err = errno == ENOMEM ? -ENOSPC : -errno;
+		/*
+		 * ENOMEM: the space after it is taken.  EFAULT: the block is
+		 * in two mappings (mprotect could not merge them, short of
+		 * memory).  Either way it may still move, or be copied.
+		 */
+		err = errno == ENOMEM || errno == EFAULT ? -ENOSPC : -errno;
 		if (used < res)
 			mprotect(b + used, res - used, PROT_NONE);
 		return err;
