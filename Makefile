@@ -11,6 +11,7 @@
 #   make vm-run PROG=    one installed test program in the VM (e.g. resmap/lifetime)
 #   make bench           benchmarks, host and VM; writes Documentation/results.rst
 #   make check-debug     the VM tests on a KASAN/lockdep/kmemleak debug kernel
+#   make fuzz            a long fuzzer run in the VM (FUZZ_OPS, FUZZ_LIMIT)
 
 CACHE ?= $(CURDIR)/.cache
 BUILD ?= $(CURDIR)/build
@@ -31,7 +32,7 @@ endif
 kmoddir = $(BUILD)/kmod-$(notdir $(realpath $(1)))
 
 .PHONY: all deps modules module-in shim selftests lint check host-check \
-	vm-check vm-run demo bench check-debug clean
+	vm-check vm-run demo bench check-debug fuzz clean
 
 all: modules shim selftests
 
@@ -53,7 +54,7 @@ module-in:
 	$(MAKE) -C $(KBDIR) M=$$d $(KBUILD_ARGS) modules
 
 shim:
-	@$(MAKE) --no-print-directory -C libshim BUILD=$(BUILD)
+	@$(MAKE) --no-print-directory -C libshim BUILD=$(BUILD) all san
 
 selftests: shim
 	@test -f $(KSFT)/lib.mk || { echo "kselftest harness missing: run 'make deps'"; exit 1; }
@@ -80,11 +81,25 @@ check: deps
 # The VM tests on a debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak,
 # fault injection), built once per machine outside the tree.
 DEBUG_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/resmap/debug-6.1
+# There the fuzzer runs for FUZZ_SECONDS and the stress test 60 s.
+FUZZ_SECONDS ?= 600
 check-debug: deps
 	@bash selftests/vm/debug-kernel.sh $(CACHE)
 	@$(MAKE) --no-print-directory selftests
 	@$(MAKE) --no-print-directory module-in KBDIR=$(DEBUG_CACHE)/src
-	@DEBUG_CACHE=$(DEBUG_CACHE) VM_TIMEOUT=3000 bash selftests/vm/run-vm.sh debug
+	@DEBUG_CACHE=$(DEBUG_CACHE) VM_TIMEOUT=$$(($(FUZZ_SECONDS) + 2400)) \
+		VM_ENV="RESMAP_FUZZ_SECONDS=$(FUZZ_SECONDS) RESMAP_FUZZ_OPS=10000000 RESMAP_STRESS_SECONDS=60" \
+		bash selftests/vm/check-one.sh debug
+
+# A long fuzzer run on one kernel, e.g. make fuzz KVER=6.1 FUZZ_OPS=10000000
+# (FUZZ_LIMIT: seconds at most; FUZZ_SEED= replays a seed's argument streams).
+FUZZ_OPS ?= 10000000
+FUZZ_LIMIT ?= 3600
+fuzz: selftests
+	@$(MAKE) --no-print-directory modules KVER=$(KVER)
+	@VM_RUN=resmap/fuzz VM_TIMEOUT=$$(($(FUZZ_LIMIT) + 600)) \
+		VM_ENV="RESMAP_FUZZ_OPS=$(FUZZ_OPS) RESMAP_FUZZ_SECONDS=$(FUZZ_LIMIT) $(if $(FUZZ_SEED),RESMAP_FUZZ_SEED=$(FUZZ_SEED))" \
+		bash selftests/vm/check-one.sh $(KVER)
 
 # Full benchmark runs (host and test bed) and Documentation/results.rst.
 bench: deps

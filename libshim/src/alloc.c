@@ -7,12 +7,6 @@
 
 #include "shim.h"
 
-static inline void shim_ready(void)
-{
-	if (__builtin_expect(!shim_be, 0))
-		shim_init();
-}
-
 /* The reservation a block asks for: its reserve hint, in bytes. */
 static int reserve_bytes(size_t size, size_t reserve, uintmax_t flags,
 			 size_t *out)

@@ -101,6 +101,7 @@ SHIM_API _Bool batch_alloc5(int *errnos, struct mallocation5 **restrict md,
 	uint8_t *done = NULL;
 	int err;
 
+	shim_ready();
 	if (md && n && md[0] && (md[0]->flags & M2_BATCH_IS_ALL_ALLOC)) {
 		done = shim_alloc(n / 8 + 1, 0, 0, M2_ZERO_MEMORY);
 		if (done)
@@ -215,6 +216,7 @@ SHIM_API void **batch_alloc1(int *errnos, void **ptrs,
 	bool free_all = !size || !*size;
 	int err;
 
+	shim_ready();	/* it may be the process's first call */
 	if (!ptrs) {
 		if (n > SIZE_MAX / sizeof(void *) ||
 		    !(ptrs = shim_alloc(n * sizeof(void *), 0, 0,

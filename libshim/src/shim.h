@@ -19,6 +19,21 @@
 
 #define SHIM_API __attribute__((visibility("default")))
 
+/*
+ * Under AddressSanitizer (make -C libshim san) a free small object is
+ * poisoned past the two words its list keeps there, so a use after free
+ * or an overflow into a free neighbour is reported where it happens.
+ */
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#define shim_poison(p, n)	ASAN_POISON_MEMORY_REGION(p, n)
+#define shim_unpoison(p, n)	ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define shim_poison(p, n)	((void)(p), (void)(n))
+#define shim_unpoison(p, n)	((void)(p), (void)(n))
+#endif
+#define SHIM_FREE_LINK		(2 * sizeof(void *))	/* never poisoned */
+
 #define SHIM_PAGE		4096UL
 #define SHIM_UNIT_SHIFT		16
 #define SHIM_UNIT		(1UL << SHIM_UNIT_SHIFT)	/* span granule */
@@ -96,6 +111,14 @@ extern const struct shim_backend *shim_be;
 extern int shim_module_fd;
 
 void shim_init(void);
+
+/* Every public entry that may reach the backend calls this first. */
+static inline void shim_ready(void)
+{
+	if (__builtin_expect(!shim_be, 0))
+		shim_init();
+}
+
 bool shim_module_open(void);
 void shim_fatal(const char *what, const void *ptr) __attribute__((noreturn));
 void shim_warn(const char *msg);

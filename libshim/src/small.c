@@ -139,13 +139,17 @@ int shim_small_init(void)
 {
 	static const size_t sizes[] = { 64UL << 30, 16UL << 30, 4UL << 30,
 					1UL << 30 };
-	const uint64_t *rnd = (const uint64_t *)getauxval(AT_RANDOM);
+	const void *rnd = (const void *)getauxval(AT_RANDOM);
+	uint64_t bits;
 
 	if (arena)
 		return 0;
 	if (!class_size[0]) {
 		shim_classes_init();
-		secret = rnd ? (uintptr_t)rnd[0] | 1 : (uintptr_t)&tc | 1;
+		/* AT_RANDOM's 16 bytes have no alignment: copy them. */
+		if (rnd)
+			memcpy(&bits, rnd, sizeof(bits));
+		secret = rnd ? (uintptr_t)bits | 1 : (uintptr_t)&tc | 1;
 		if (pthread_key_create(&tcache_key, tcache_exit))
 			return -1;
 	}
@@ -283,10 +287,13 @@ size_t shim_small_alloc_many(int cls, void **out, size_t n)
 			out[got++] = s->free;
 			s->free = *(void **)s->free;
 			s->live++;
+			shim_unpoison(out[got - 1], size);
 		}
 		while (got < n && s->bump < s->cap) {
 			out[got++] = span_start(s) + (size_t)s->bump++ * size;
 			s->live++;
+			/* A span used before may still carry its old poison. */
+			shim_unpoison(out[got - 1], size);
 		}
 		if (!s->free && s->bump == s->cap)
 			partial_del(c, s);
@@ -374,6 +381,7 @@ void *shim_small_alloc(int cls)
 		b->head = *(void **)p;
 		b->count--;
 		((void **)p)[1] = NULL;
+		shim_unpoison(p, class_size[cls]);
 		return p;
 	}
 	if (!tc.registered) {
@@ -393,6 +401,8 @@ void *shim_small_alloc(int cls)
 		*(void **)batch[i] = b->head;
 		((void **)batch[i])[1] = (void *)secret;
 		b->head = batch[i];
+		shim_poison((char *)batch[i] + SHIM_FREE_LINK,
+			    class_size[cls] - SHIM_FREE_LINK);
 	}
 	b->count += n - 1;
 	return batch[0];
@@ -429,6 +439,8 @@ void shim_small_free_many(void **ptrs, size_t n, bool constant_time)
 		s = checked_span(ptrs[i]);
 		*(void **)ptrs[i] = list[s->cls];
 		list[s->cls] = ptrs[i];
+		shim_poison((char *)ptrs[i] + SHIM_FREE_LINK,
+			    class_size[s->cls] - SHIM_FREE_LINK);
 		count[s->cls]++;
 		ptrs[i] = NULL;
 	}
@@ -450,6 +462,8 @@ void shim_small_free(void *p, bool constant_time)
 	*(void **)p = b->head;
 	((void **)p)[1] = (void *)secret;
 	b->head = p;
+	shim_poison((char *)p + SHIM_FREE_LINK,
+		    class_size[s->cls] - SHIM_FREE_LINK);
 	if (++b->count > class_limit[s->cls])
 		tbin_flush(s->cls, class_limit[s->cls] / 2, constant_time);
 }

@@ -122,4 +122,28 @@ TEST(bad_arguments_are_errno)
 	}
 }
 
+#ifdef __SANITIZE_ADDRESS__
+/*
+ * The sanitizer build (san-errors) poisons free small objects: a write
+ * into one after free(), past its list words, is reported by ASan.
+ */
+TEST(asan_sees_use_after_free_of_a_small_block)
+{
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char *p = malloc(200);
+
+		p[100] = 1;
+		free(p);
+		((volatile char *)p)[100] = 2;
+		_exit(0);	/* not reached: ASan exits 1 */
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+}
+#endif
+
 TEST_HARNESS_MAIN
