@@ -143,7 +143,8 @@ int shim_realloc(void **ptr, size_t size, size_t align, size_t reserve,
 	if (align && ((uintptr_t)p & (align - 1)))
 		return may_move ? move_block(ptr, old, size, align, reserve,
 					     flags) : -ENOSPC;
-	err = shim_large_resize(p, size, may_move, flags & M2_ZERO_MEMORY, &q);
+	err = shim_large_resize(p, size, align, may_move,
+				flags & M2_ZERO_MEMORY, &q);
 	if (!err)
 		*ptr = q;
 	return err;

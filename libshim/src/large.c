@@ -276,11 +276,12 @@ static int remap(struct large *rec, size_t new_used, void **out)
 
 /*
  * Resize large block @p to @size: in place if it can be, else moved if
- * @may_move.  0 with *out the block, or -errno (the block unchanged).
- * New bytes are always zero: they are fresh pages.
+ * @may_move, to an address aligned to @align.  0 with *out the block, or
+ * -errno (the block unchanged).  New bytes are always zero: they are
+ * fresh pages.
  */
-int shim_large_resize(void *p, size_t size, bool may_move, bool zero,
-		      void **out)
+int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
+		      bool zero, void **out)
 {
 	size_t new_used = shim_round_up(size ? size : 1, SHIM_PAGE), ahead;
 	struct large rec;
@@ -329,10 +330,11 @@ int shim_large_resize(void *p, size_t size, bool may_move, bool zero,
 	if (err != -ENOSPC || !may_move)
 		return err;
 	atomic_fetch_add(&shim_counters.moves, 1);
-	if (!remap(&rec, new_used, out))
+	/* mremap picks a page-aligned place: only for page alignment. */
+	if (align <= SHIM_PAGE && !remap(&rec, new_used, out))
 		return 0;
-	q = shim_large_alloc(size, SHIM_PAGE, shim_default_reserve(new_used, 4),
-			     &rec.pl);
+	q = shim_large_alloc(size, align > SHIM_PAGE ? align : SHIM_PAGE,
+			     shim_default_reserve(new_used, 4), &rec.pl);
 	if (!q)
 		return -errno;
 	memcpy(q, p, rec.used);

@@ -149,8 +149,8 @@ void *shim_large_alloc(size_t size, size_t align, size_t reserve,
 		       const struct shim_place *pl);
 int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
 			  size_t reserve, const struct shim_place *pl);
-int shim_large_resize(void *p, size_t size, bool may_move, bool zero,
-		      void **out);
+int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
+		      bool zero, void **out);
 void shim_large_free(void *p);
 void shim_large_set_place(void *p, const struct shim_place *pl);
 bool shim_large_owns(const void *p, size_t *usable, size_t *res,

@@ -139,6 +139,38 @@ TEST(batch1_large_blocks_share_one_reservation)
 	EXPECT_EQ(NULL, ptrs[15]);
 }
 
+/*
+ * A large block that has to move keeps the alignment asked for: mremap
+ * gives page alignment only, so past that it is copied to an aligned
+ * block (fuzz-batch found the misaligned move; its input is in
+ * fuzz-batch-corpus, since where the kernel puts the block decides it).
+ */
+TEST(aligned_realloc_keeps_alignment_when_the_block_moves)
+{
+	size_t count = 2, size = 200 << 10, align = 16 << 20;	/* > THP size */
+	void *ptrs[2] = { 0 }, *p, *page;
+
+	ASSERT_EQ((void **)ptrs, batch_alloc1(NULL, ptrs, &count, &size,
+					      align, 0, M2_BATCH_IS_ALL_ALLOC));
+	ASSERT_EQ(2, count);
+	fill(ptrs[0], 200 << 10, 3);
+	/*
+	 * Its stretch of the shared reservation is too small: it moves.  A
+	 * page mapped first puts the kernel's next free place off any
+	 * large alignment.
+	 */
+	page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	p = aligned_realloc(ptrs[0], align, 40 << 20);
+	ASSERT_NE(NULL, p);
+	EXPECT_NE(ptrs[0], p);
+	EXPECT_EQ(0, (uintptr_t)p % align);
+	EXPECT_TRUE(check(p, 200 << 10, 3));
+	free(p);
+	free(ptrs[1]);
+	munmap(page, 4096);
+}
+
 TEST(batch5_all_alloc_carves_by_class)
 {
 	enum { N = 3000 };

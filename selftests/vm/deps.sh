@@ -19,6 +19,7 @@ packages=(
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd
 	liburing-dev libnuma-dev sparse rsync
 	libjemalloc-dev libmimalloc-dev libmemkind-dev gnuplot-nox
+	clang libclang-rt-14-dev
 )
 
 missing=()
