@@ -108,7 +108,8 @@ timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	-nographic -no-reboot < /dev/null > "$work/console.log" 2>&1 || status=$?
 
 tr -d '\r' < "$work/console.log" > "$work/console.txt"
-sed -n '/^RESMAP-TAP-BEGIN$/,/^RESMAP-TAP-END$/p' "$work/console.txt" | sed '1d;$d'
+# The firmware's escapes may precede the first marker on its line.
+sed -n '/RESMAP-TAP-BEGIN$/,/^RESMAP-TAP-END$/p' "$work/console.txt" | sed '1d;$d'
 
 if grep -qx RESMAP-DMESG-END "$work/console.txt"; then
 	echo "# ok - testbed: guest ran to the end"
