@@ -22,6 +22,7 @@
 				 RESMAP_FEAT_BATCH | RESMAP_FEAT_MOVE)
 
 const struct shim_backend *shim_be;
+atomic_bool shim_initialised;
 struct shim_counters shim_counters;
 static pthread_once_t shim_once = PTHREAD_ONCE_INIT;
 
@@ -125,6 +126,7 @@ static void shim_init_once(void)
 			shim_fatal("cannot reserve the small-object arena", NULL);
 	}
 	pthread_atfork(shim_prepare_fork, shim_after_fork, shim_after_fork);
+	atomic_store_explicit(&shim_initialised, true, memory_order_release);
 }
 
 void shim_init(void)

@@ -112,10 +112,17 @@ extern int shim_module_fd;
 
 void shim_init(void);
 
-/* Every public entry that may reach the backend calls this first. */
+/*
+ * Every public entry that may reach the backend calls this first.  Set
+ * once initialisation is complete: shim_be is set before the arena is,
+ * so it cannot tell another thread that the allocator is ready.
+ */
+extern atomic_bool shim_initialised;
+
 static inline void shim_ready(void)
 {
-	if (__builtin_expect(!shim_be, 0))
+	if (__builtin_expect(!atomic_load_explicit(&shim_initialised,
+						   memory_order_acquire), 0))
 		shim_init();
 }
 

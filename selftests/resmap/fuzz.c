@@ -573,6 +573,45 @@ static void *faulter(void *arg)
 	return NULL;
 }
 
+/*
+ * Reservations grow past their ends (RESIZE) and some are made where this
+ * test cannot see them (a RESERVE whose output went to the arena): left
+ * alone, those outside the arena grow without bound in a long run.  Unmap
+ * them now and then, reading the maps with plain system calls (stdio
+ * would allocate, and a new mapping could land in the arena).
+ */
+static void unmap_strays(struct fuzz *f)
+{
+	static char buf[1 << 20];
+	uintptr_t lo = (uintptr_t)f->arena, hi = lo + ARENA_SIZE;
+	ssize_t got, len = 0;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	char *line, *next;
+
+	if (fd < 0)
+		return;
+	while (len < (ssize_t)sizeof(buf) - 1 &&
+	       (got = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += got;
+	close(fd);
+	buf[len] = 0;
+	for (line = buf; line && *line; line = next) {
+		unsigned long start, end;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		/* The device's mappings, or FORK_SHARE's shmem file. */
+		if (!strstr(line, " /dev/resmap") &&
+		    !strstr(line, " /resmap (deleted)"))
+			continue;
+		start = strtoul(line, &line, 16);
+		end = strtoul(line + 1, NULL, 16);
+		if (end <= lo || start >= hi)
+			munmap((void *)start, end - start);
+	}
+}
+
 /* munmap, mprotect, mremap, madvise, plain mappings over the arena. */
 static void *mapper(void *arg)
 {
@@ -621,7 +660,8 @@ static void *mapper(void *arg)
 			     MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 			break;
 		}
-		f->maps++;
+		if (++f->maps % 1024 == 0)
+			unmap_strays(f);
 		usleep(100);
 	}
 	return NULL;
