@@ -83,8 +83,14 @@ bool shim_module_open(void)
 	return true;
 }
 
+/*
+ * Registered before start-up changes anything, so a fork from another
+ * thread either sees none of it (the child starts up afresh: pthread_once
+ * runs again after fork) or waits here until it is complete.
+ */
 static void shim_prepare_fork(void)
 {
+	shim_ready();
 	shim_large_lock_all();
 	shim_small_lock_all();
 }
@@ -101,6 +107,8 @@ static void shim_init_once(void)
 	const char *strict = getenv("RESMAP_BACKEND_STRICT");
 	const struct shim_backend *be = &shim_syscall_backend;
 
+	if (pthread_atfork(shim_prepare_fork, shim_after_fork, shim_after_fork))
+		shim_fatal("cannot register the fork handlers", NULL);
 	if (want && strcmp(want, "syscall") && strcmp(want, "module")) {
 		shim_warn("RESMAP_BACKEND must be \"module\" or \"syscall\"; using the default");
 		want = NULL;
@@ -125,7 +133,6 @@ static void shim_init_once(void)
 		if (shim_small_init())
 			shim_fatal("cannot reserve the small-object arena", NULL);
 	}
-	pthread_atfork(shim_prepare_fork, shim_after_fork, shim_after_fork);
 	atomic_store_explicit(&shim_initialised, true, memory_order_release);
 }
 

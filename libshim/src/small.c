@@ -153,22 +153,24 @@ int shim_small_init(void)
 		if (pthread_key_create(&tcache_key, tcache_exit))
 			return -1;
 	}
+	/* arena is set last: shim_small_owns() takes it to mean all is set. */
 	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		void *table;
+		size_t units = sizes[i] >> SHIM_UNIT_SHIFT;
+		void *a, *table;
 
-		arena = shim_be->reserve(sizes[i], SHIM_UNIT);
-		if (!arena)
+		a = shim_be->reserve(sizes[i], SHIM_UNIT);
+		if (!a)
 			continue;
-		arena_units = sizes[i] >> SHIM_UNIT_SHIFT;
-		table = mmap(NULL, arena_units * sizeof(*spans),
+		table = mmap(NULL, units * sizeof(*spans),
 			     PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (table != MAP_FAILED) {
 			spans = table;
+			arena_units = units;
+			arena = a;
 			return 0;
 		}
-		shim_be->release(arena, sizes[i]);
-		arena = NULL;
+		shim_be->release(a, sizes[i]);
 	}
 	return -1;
 }
