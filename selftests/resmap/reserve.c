@@ -106,18 +106,6 @@ TEST_F(res, populate_decommit_recommit)
 	EXPECT_EQ(0, munmap(p, len));
 }
 
-static long free_kib_all_nodes(void)
-{
-	long sum = 0, v;
-
-	for (int node = 0; node < 64; node++) {
-		v = node_free_kib(node);
-		if (v > 0)
-			sum += v;
-	}
-	return sum;
-}
-
 /* The nodes' free memory (MemFree + per-CPU lists) drops and comes back. */
 TEST_F(res, decommit_returns_memory)
 {
@@ -126,13 +114,13 @@ TEST_F(res, decommit_returns_memory)
 	char *p = reserve(self->fd, len, 0, NULL);
 
 	ASSERT_NE(NULL, p);
-	before = free_kib_all_nodes();
+	before = all_nodes_free_kib();
 	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_COMMIT, p, len,
 			       RESMAP_COMMIT_POPULATE));
-	populated = free_kib_all_nodes();
+	populated = all_nodes_free_kib();
 	EXPECT_EQ(4096, resident(p, len));
 	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_DECOMMIT, p, len, 0));
-	after = free_kib_all_nodes();
+	after = all_nodes_free_kib();
 	EXPECT_EQ(0, resident(p, len));
 	EXPECT_LE(populated + kib * 9 / 10, before)
 		TH_LOG("free %ld kB, committed %ld kB", before, populated);
