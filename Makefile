@@ -11,7 +11,8 @@
 #   make vm-run PROG=    one installed test program in the VM (e.g. resmap/lifetime)
 #   make bench           benchmarks, host and VM; writes Documentation/results.rst
 #   make check-debug     the VM tests on a KASAN/lockdep/kmemleak debug kernel
-#   make fuzz            a long fuzzer run in the VM (FUZZ_OPS, FUZZ_LIMIT)
+#   make fuzz            a long fuzzer run in the VM (FUZZ_OPS, FUZZ_LIMIT;
+#                        KVER=debug on the debug kernel)
 
 CACHE ?= $(CURDIR)/.cache
 BUILD ?= $(CURDIR)/build
@@ -32,7 +33,7 @@ endif
 kmoddir = $(BUILD)/kmod-$(notdir $(realpath $(1)))
 
 .PHONY: all deps modules module-in shim selftests lint check host-check \
-	vm-check vm-run demo bench check-debug fuzz clean
+	vm-check vm-run demo bench check-debug debug-kernel fuzz clean
 
 all: modules shim selftests
 
@@ -84,20 +85,28 @@ DEBUG_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/resmap/debug-6.1
 # There the fuzzer runs for FUZZ_SECONDS and the stress test 60 s.
 FUZZ_SECONDS ?= 600
 check-debug: deps
-	@bash selftests/vm/debug-kernel.sh $(CACHE)
-	@$(MAKE) --no-print-directory selftests
-	@$(MAKE) --no-print-directory module-in KBDIR=$(DEBUG_CACHE)/src
+	@$(MAKE) --no-print-directory debug-kernel selftests
 	@DEBUG_CACHE=$(DEBUG_CACHE) VM_TIMEOUT=$$(($(FUZZ_SECONDS) + 2400)) \
 		VM_ENV="RESMAP_FUZZ_SECONDS=$(FUZZ_SECONDS) RESMAP_FUZZ_OPS=10000000 RESMAP_STRESS_SECONDS=60" \
 		bash selftests/vm/check-one.sh debug
 
+# The debug kernel (cached) and resmap.ko built against it.
+debug-kernel:
+	@bash selftests/vm/debug-kernel.sh $(CACHE)
+	@$(MAKE) --no-print-directory module-in KBDIR=$(DEBUG_CACHE)/src
+
 # A long fuzzer run on one kernel, e.g. make fuzz KVER=6.1 FUZZ_OPS=10000000
-# (FUZZ_LIMIT: seconds at most; FUZZ_SEED= replays a seed's argument streams).
+# (KVER=debug: the debug kernel; FUZZ_LIMIT: seconds at most; FUZZ_SEED=
+# replays a seed's argument streams).
 FUZZ_OPS ?= 10000000
 FUZZ_LIMIT ?= 3600
 fuzz: selftests
+ifeq ($(KVER),debug)
+	@$(MAKE) --no-print-directory debug-kernel
+else
 	@$(MAKE) --no-print-directory modules KVER=$(KVER)
-	@VM_RUN=resmap/fuzz VM_TIMEOUT=$$(($(FUZZ_LIMIT) + 600)) \
+endif
+	@DEBUG_CACHE=$(DEBUG_CACHE) VM_RUN=resmap/fuzz VM_TIMEOUT=$$(($(FUZZ_LIMIT) + 600)) \
 		VM_ENV="RESMAP_FUZZ_OPS=$(FUZZ_OPS) RESMAP_FUZZ_SECONDS=$(FUZZ_LIMIT) $(if $(FUZZ_SEED),RESMAP_FUZZ_SEED=$(FUZZ_SEED))" \
 		bash selftests/vm/check-one.sh $(KVER)
 

@@ -787,8 +787,12 @@ FIXTURE_TEARDOWN(fuzz)
 	close(self->f.fd);
 }
 
-/* The harness's limit only catches a hang; the run bounds itself. */
-TEST_F_TIMEOUT(fuzz, commands_and_chaos, 7200)
+/*
+ * The run bounds itself (RESMAP_FUZZ_SECONDS); the harness's limit only
+ * catches a hang, and leaves room for 10 million commands on the debug
+ * kernel (about 1,100 a second).
+ */
+TEST_F_TIMEOUT(fuzz, commands_and_chaos, 6 * 3600)
 {
 	struct resmap_counters c0 = resmap_counters(), c1;
 	struct sigaction sa = {
