@@ -328,6 +328,22 @@ static int commit_in_cgroup(int fd, const char *dir, const char *procs,
 				   128 + WTERMSIG(status);
 }
 
+/* The number of cgroups in the memory controller's hierarchy; -1 if none. */
+static int memory_cgroups(void)
+{
+	FILE *f = fopen("/proc/cgroups", "r");
+	char line[128], name[32];
+	int n = -1, hier, cgroups;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%31s %d %d", name, &hier, &cgroups) == 3 &&
+		    !strcmp(name, "memory"))
+			n = cgroups;
+	if (f)
+		fclose(f);
+	return n;
+}
+
 /*
  * cgroup v1 with the OOM killer disabled: the kernel lets a charge fail,
  * so COMMIT returns ENOMEM and rolls back.  (cgroup v2 always OOM-kills
@@ -350,6 +366,15 @@ TEST_F(mem, memcg_v1_commit_enomem)
 	EXPECT_EQ(10 + ENOMEM, ret);
 	EXPECT_GE(32L << 20, get(dir, "memory.max_usage_in_bytes", NULL));
 	EXPECT_EQ(0, rmdir(dir));
+	/*
+	 * Unmounted while the removed cgroup is still dying, a v1 hierarchy
+	 * is never destroyed (cgroup_kill_sb() kills only an empty one) and
+	 * keeps the memory controller from cgroup v2 for good: unmount once
+	 * only the root is left.
+	 */
+	for (int i = 0; i < 100 && memory_cgroups() > 1; i++)
+		usleep(100 * 1000);
+	EXPECT_EQ(1, memory_cgroups());
 	EXPECT_EQ(0, umount(root));
 }
 
@@ -377,7 +402,7 @@ TEST_F(mem, memcg_v2_charges_and_limits)
 		ASSERT_EQ(0, mount("none", root, "cgroup2", 0, NULL));
 	/*
 	 * After memcg_v1_commit_enomem ran, its unmounted hierarchy keeps
-	 * the controller while dying memcgs linger: then v1 was tested.
+	 * the controller until it is released, soon after.
 	 */
 	for (int i = 0; put(root, "cgroup.subtree_control", "+memory"); i++) {
 		if (i == 20)
