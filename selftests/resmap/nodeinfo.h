@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -89,6 +90,7 @@ static inline void slab_caches_shrink(void)
 	DIR *d = opendir("/sys/kernel/slab");
 	struct dirent *e;
 	char path[300];
+	bool done;
 	int fd;
 
 	while (d && (e = readdir(d))) {
@@ -97,11 +99,12 @@ static inline void slab_caches_shrink(void)
 		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink",
 			 e->d_name);
 		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			if (write(fd, "1", 1) != 1)
-				break;
-			close(fd);
-		}
+		if (fd < 0)
+			continue;
+		done = write(fd, "1", 1) == 1;
+		close(fd);
+		if (!done)	/* not root: none will shrink */
+			break;
 	}
 	if (d)
 		closedir(d);
