@@ -33,12 +33,15 @@ step() {
 	return 1
 }
 
+# Present on debug kernels only.
+kmemleak=/sys/kernel/debug/kmemleak
+
 kmemleak_clean() {
-	echo scan > /sys/kernel/debug/kmemleak
+	echo scan > "$kmemleak"
 	sleep 2
-	echo scan > /sys/kernel/debug/kmemleak
-	cat /sys/kernel/debug/kmemleak
-	! grep -q "unreferenced object" /sys/kernel/debug/kmemleak
+	echo scan > "$kmemleak"
+	cat "$kmemleak"
+	! grep -q "unreferenced object" "$kmemleak"
 }
 
 # kmemleak's own scan runs every 10 min while the tests run.  A report
@@ -51,7 +54,7 @@ kmemleak_watch() {
 		n=$(dmesg | grep -c "suspected memory leaks")
 		[ "$n" -gt "$seen" ] || continue
 		seen=$n
-		sed 's/^/# kmemleak: /' /sys/kernel/debug/kmemleak
+		sed 's/^/# kmemleak: /' "$kmemleak"
 	done
 }
 
@@ -70,7 +73,7 @@ if step "kernel modules for the test bed load" load_modules &&
    step "pmem node online through dax kmem" sh /bin/pmem-node.sh &&
    step "insmod resmap.ko" insmod /lib/modules/resmap.ko; then
 	watch=
-	if [ -e /sys/kernel/debug/kmemleak ]; then
+	if [ -e "$kmemleak" ]; then
 		kmemleak_watch &
 		watch=$!
 	fi
@@ -90,7 +93,7 @@ if step "kernel modules for the test bed load" load_modules &&
 	[ -n "$watch" ] && kill "$watch"
 	step "rmmod resmap" rmmod resmap
 	# Debug kernels: kmemleak needs two scans to report a leak.
-	if [ -e /sys/kernel/debug/kmemleak ]; then
+	if [ -e "$kmemleak" ]; then
 		step "kmemleak finds no leak" kmemleak_clean
 	fi
 fi
