@@ -9,7 +9,6 @@
 #include <linux/fs.h>
 #include <linux/mempolicy.h>
 #include <linux/mm.h>
-#include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
@@ -34,12 +33,14 @@ struct resmap_resv {
 };
 
 /*
- * The committed pages of one reservation VMA, as sorted, disjoint
+ * The committed pages of a reservation mapping, as sorted, disjoint
  * half-open page-offset intervals, each with its placement (adjacent
  * intervals differ in placement).  A set is immutable once
  * published: a change builds a new set and swaps vma->vm_private_data
  * under the mmap write lock, so fork and VMA splits only take a reference
- * (vm_ops->open cannot fail).
+ * (vm_ops->open cannot fail).  The pieces of a split VMA keep one set in
+ * common (resmap_build_group()); a forked child's VMAs share the parent's
+ * until either side changes it.
  */
 struct resmap_iv {
 	pgoff_t start;
@@ -68,24 +69,20 @@ struct resmap_edit {
 	bool commit;
 };
 
+/* One VMA's share of a command's range (of one operation, in a batch). */
+struct resmap_piece {
+	struct vm_area_struct *vma;
+	u32 op;
+	struct resmap_edit edit;
+};
+
 /* A pending set change for one VMA, built before anything is changed. */
 struct resmap_change {
 	struct vm_area_struct *vma;
 	unsigned long start, end;	/* the command's range within vma */
+					/* (empty for a VMA sharing the set) */
 	struct resmap_set *set;		/* the new set */
 	struct resmap_change *next;
-};
-
-/*
- * An open /dev/resmap.  Reservations are made by mapping the device from
- * inside RESMAP_IOC_RESERVE or RESIZE; @reserving marks that call, and
- * the reservation the new VMA joins, so that mmap() of the device by
- * anyone else is refused.
- */
-struct resmap_file {
-	struct mutex lock;	/* serializes mapping through this file */
-	struct task_struct *reserving;
-	struct resmap_resv *resv;
 };
 
 /* Counters shown in /sys/class/misc/resmap/. */
@@ -110,7 +107,6 @@ struct resmap_resv *resmap_resv_new(struct file *file, u32 flags);
 void resmap_resv_put(struct resmap_resv *resv);
 unsigned long resmap_map(struct resmap_resv *resv, unsigned long hint,
 			 unsigned long len);
-int resmap_mmap(struct file *file, struct vm_area_struct *vma);
 bool resmap_vma_is_ours(struct vm_area_struct *vma);
 bool resmap_vma_is_shared(struct vm_area_struct *vma);
 void resmap_discard(struct vm_area_struct *vma, unsigned long addr,
@@ -167,6 +163,11 @@ int resmap_apply(struct mm_struct *mm, unsigned long start,
 		 unsigned long end, bool commit, bool populate, bool defer,
 		 const struct resmap_resv *only, struct mempolicy *pol,
 		 struct resmap_change **changes);
+void resmap_sort_pieces(struct resmap_piece *p, u32 np);
+u32 resmap_group_len(const struct resmap_piece *p, u32 np);
+int resmap_build_group(struct mm_struct *mm, const struct resmap_piece *p,
+		       u32 k, struct resmap_edit *edits,
+		       struct resmap_change **changes);
 void resmap_swap_sets(struct resmap_change *c);
 int resmap_populate(struct mm_struct *mm, unsigned long start,
 		    unsigned long end);

@@ -17,10 +17,12 @@
  * committed-set check in front of shmem's fault handler.
  */
 
+#include <linux/anon_inodes.h>
 #include <linux/cpumask.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/module.h>
 #include <linux/pfn_t.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
@@ -88,6 +90,23 @@ void resmap_resv_put(struct resmap_resv *resv)
 	atomic_long_dec(&resmap_stats.reservations);
 }
 
+static int resmap_area_mmap(struct file *file, struct vm_area_struct *vma);
+
+/*
+ * The file behind a reservation's private VMAs: a new one per mapping.
+ * The core merges VMAs of one file whose offsets adjoin, and since 6.11
+ * also VMAs with a ->close hook, as long as none is freed: with one file
+ * for all, a new reservation could join a neighbouring one's VMA, or be
+ * freed without ->close.  VMAs of different mappings never merge now;
+ * VMAs of one mapping share their committed set (resmap_commit.c).
+ * Nobody holds a descriptor of it, so only resmap_map() maps it.
+ */
+static const struct file_operations resmap_area_fops = {
+	.owner	= THIS_MODULE,
+	.mmap	= resmap_area_mmap,
+	.llseek	= noop_llseek,
+};
+
 /*
  * Map @len bytes of address space into @resv, at @hint exactly (never
  * replacing a mapping) or anywhere if @hint is 0.
@@ -95,20 +114,22 @@ void resmap_resv_put(struct resmap_resv *resv)
 unsigned long resmap_map(struct resmap_resv *resv, unsigned long hint,
 			 unsigned long len)
 {
-	struct resmap_file *rf = resv->file->private_data;
+	bool share = resv->flags & RESMAP_RESERVE_FORK_SHARE;
+	fmode_t mode = resv->file->f_mode;
 	unsigned long flags = MAP_NORESERVE, addr;
+	struct file *file;
 
-	flags |= resv->flags & RESMAP_RESERVE_FORK_SHARE ? MAP_SHARED :
-							    MAP_PRIVATE;
+	/* As mmap() of the device would: read to map it, write to share it. */
+	if (!(mode & FMODE_READ) || (share && !(mode & FMODE_WRITE)))
+		return -EACCES;
+	flags |= share ? MAP_SHARED : MAP_PRIVATE;
 	if (hint)
 		flags |= MAP_FIXED_NOREPLACE;
-	mutex_lock(&rf->lock);
-	rf->reserving = current;
-	rf->resv = resv;
-	addr = vm_mmap(resv->file, hint, len, PROT_READ | PROT_WRITE, flags, 0);
-	rf->resv = NULL;
-	rf->reserving = NULL;
-	mutex_unlock(&rf->lock);
+	file = anon_inode_getfile("[resmap]", &resmap_area_fops, resv, O_RDWR);
+	if (IS_ERR(file))
+		return PTR_ERR(file) == -ENFILE ? -ENFILE : -ENOMEM;
+	addr = vm_mmap(file, hint, len, PROT_READ | PROT_WRITE, flags, 0);
+	fput(file);
 	return addr;
 }
 
@@ -254,10 +275,9 @@ void resmap_discard(struct vm_area_struct *vma, unsigned long addr,
  * A new VMA of the reservation being mapped (resmap_map()): nothing
  * committed, and the reservation's fork mode.
  */
-int resmap_mmap(struct file *file, struct vm_area_struct *vma)
+static int resmap_area_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct resmap_file *rf = file->private_data;
-	struct resmap_resv *resv = rf->resv;
+	struct resmap_resv *resv = file->private_data;
 	bool share = resv->flags & RESMAP_RESERVE_FORK_SHARE;
 	struct resmap_set *set;
 	int err;

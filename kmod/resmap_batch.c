@@ -263,24 +263,6 @@ static int resmap_check_overlap(struct resmap_op *ops, u32 n)
 	return 0;
 }
 
-/* One VMA's share of an operation. */
-struct resmap_piece {
-	struct vm_area_struct *vma;
-	u32 op;
-	struct resmap_edit edit;
-};
-
-static int resmap_piece_cmp(const void *a, const void *b)
-{
-	const struct resmap_piece *x = a, *y = b;
-
-	if (x->vma != y->vma)
-		return x->vma < y->vma ? -1 : 1;
-	if (x->edit.start != y->edit.start)
-		return x->edit.start < y->edit.start ? -1 : 1;
-	return 0;
-}
-
 /*
  * The VMA mapping @addr and where its piece of [@addr, @end) ends; NULL
  * at a hole.
@@ -317,14 +299,14 @@ static bool resmap_run_live(const struct resmap_run *r, u32 i)
 
 /*
  * Build the new set of every VMA the live operations edit, one merge per
- * VMA.  On failure for lack of memory, the operations editing that VMA
- * are failed with ENOMEM and -EAGAIN says to build again without them.
+ * set (resmap_build_group()).  On failure for lack of memory, the
+ * operations editing that set are failed with ENOMEM and -EAGAIN says to
+ * build again without them.
  */
 static int resmap_run_build(struct resmap_run *r)
 {
 	unsigned long addr, end, pend;
 	struct vm_area_struct *vma;
-	struct resmap_change *c;
 	u32 i, np = 0, g, k;
 
 	for (i = 0; i < r->n; i++) {
@@ -345,34 +327,17 @@ static int resmap_run_build(struct resmap_run *r)
 			p->edit.pol = r->pols[i];
 		}
 	}
-	sort(r->pieces, np, sizeof(*r->pieces), resmap_piece_cmp, NULL);
+	resmap_sort_pieces(r->pieces, np);
 	for (g = 0; g < np; g += k) {
-		vma = r->pieces[g].vma;
-		for (k = 0; g + k < np && r->pieces[g + k].vma == vma; k++)
-			r->edits[k] = r->pieces[g + k].edit;
-		c = kmalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
-		if (c) {
-			c->set = resmap_set_merge(vma->vm_private_data,
-						  vma->vm_pgoff,
-						  vma->vm_pgoff + vma_pages(vma),
-						  r->edits, k);
-			if (!c->set) {
-				kfree(c);
-				c = NULL;
-			}
-		}
-		if (!c) {
+		k = resmap_group_len(r->pieces + g, np - g);
+		if (resmap_build_group(r->mm, r->pieces + g, k, r->edits,
+				       &r->changes)) {
 			for (i = g; i < g + k; i++)
 				r->ops[r->pieces[i].op].result = -ENOMEM;
 			resmap_free_changes(r->changes);
 			r->changes = NULL;
 			return -EAGAIN;
 		}
-		c->vma = vma;
-		c->start = vma->vm_start;
-		c->end = vma->vm_end;
-		c->next = r->changes;
-		r->changes = c;
 	}
 	return 0;
 }

@@ -14,7 +14,6 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/sched.h>
-#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/resmap.h>
@@ -97,32 +96,20 @@ long resmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 static int resmap_open(struct inode *inode, struct file *file)
 {
-	struct resmap_file *rf;
-
-	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
-	if (!rf)
-		return -ENOMEM;
-	mutex_init(&rf->lock);
-	file->private_data = rf;
 	atomic_long_inc(&resmap_stats.files);
 	return 0;
 }
 
 static int resmap_release(struct inode *inode, struct file *file)
 {
-	kfree(file->private_data);
 	atomic_long_dec(&resmap_stats.files);
 	return 0;
 }
 
-/* Only resmap_map() maps the device; a plain mmap() is refused. */
+/* Reservations map a file of their own (resmap_map()); never the device. */
 static int resmap_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct resmap_file *rf = file->private_data;
-
-	if (READ_ONCE(rf->reserving) != current)
-		return -ENODEV;
-	return resmap_mmap(file, vma);
+	return -ENODEV;
 }
 
 static const struct file_operations resmap_fops = {

@@ -601,9 +601,7 @@ static void unmap_strays(struct fuzz *f)
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = 0;
-		/* The device's mappings, or FORK_SHARE's shmem file. */
-		if (!strstr(line, " /dev/resmap") &&
-		    !strstr(line, " /resmap (deleted)"))
+		if (!is_resmap_line(line))
 			continue;
 		start = strtoul(line, &line, 16);
 		end = strtoul(line + 1, NULL, 16);
@@ -722,8 +720,7 @@ static void unmap_all(struct fuzz *f)
 	FILE *maps = fopen("/proc/self/maps", "r");
 
 	while (maps && n < 256 && fgets(line, sizeof(line), maps))
-		if (strstr(line, " /dev/resmap") ||
-		    strstr(line, " /resmap (deleted)"))
+		if (is_resmap_line(line))
 			if (sscanf(line, "%lx-%lx", &lo[n], &hi[n]) == 2)
 				n++;
 	if (maps)

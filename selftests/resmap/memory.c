@@ -159,6 +159,29 @@ TEST_F(mem, mprotect_applies)
 	EXPECT_EQ(0, munmap(p, 8 * pg));
 }
 
+/* Code can run from committed pages, as from anonymous memory (JITs). */
+TEST_F(mem, executable)
+{
+#if defined(__x86_64__)
+	static const unsigned char ret42[] = {
+		0xb8, 0x2a, 0x00, 0x00, 0x00,	/* mov $42, %eax */
+		0xc3,				/* ret */
+	};
+	char *p = committed(_metadata, self->fd, 2 * self->pg, self->pg);
+	int (*fn)(void);
+
+	ASSERT_NE(NULL, p);
+	memcpy(p, ret42, sizeof(ret42));
+	ASSERT_EQ(0, mprotect(p, self->pg, PROT_READ | PROT_EXEC));
+	fn = (int (*)(void))p;
+	EXPECT_EQ(42, fn());
+	EXPECT_EQ(SIGSEGV, touch_signal(p, 1));
+	EXPECT_EQ(0, munmap(p, 2 * self->pg));
+#else
+	SKIP(return, "x86-64 only");
+#endif
+}
+
 TEST_F(mem, mlock_and_smaps)
 {
 	long pg = self->pg;

@@ -46,7 +46,7 @@ TEST_F(res, reserved_pages_fault)
 	ASSERT_NE(NULL, p);
 	EXPECT_EQ(0, (unsigned long)p % self->pg);
 	maps_line(p, line, sizeof(line));
-	EXPECT_NE(NULL, strstr(line, RESMAP_DEVICE)) TH_LOG("maps: %s", line);
+	EXPECT_NE(NULL, strstr(line, RESMAP_MAPS_NAME)) TH_LOG("maps: %s", line);
 	EXPECT_EQ(SIGSEGV, touch_signal(p, 0));
 	EXPECT_EQ(SIGSEGV, touch_signal(p + 15 * self->pg, 1));
 	EXPECT_EQ(0, resident(p, 16 * self->pg));
@@ -266,6 +266,50 @@ TEST_F(res, direct_mmap_refused)
 	EXPECT_EQ(ENODEV, errno);
 	m = mmap(NULL, self->pg, PROT_READ, MAP_SHARED, self->fd, 0);
 	EXPECT_EQ(MAP_FAILED, m);
+}
+
+/* The open mode counts as for mmap(): read to reserve, write to share. */
+TEST_F(res, open_mode)
+{
+	int ro = open(RESMAP_DEVICE, O_RDONLY | O_CLOEXEC);
+	int wo = open(RESMAP_DEVICE, O_WRONLY | O_CLOEXEC);
+	char *p;
+
+	ASSERT_LE(0, ro);
+	ASSERT_LE(0, wo);
+	EXPECT_EQ(NULL, reserve_flags(ro, self->pg, 0, NULL,
+				      RESMAP_RESERVE_FORK_SHARE));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(NULL, reserve(wo, self->pg, 0, NULL));
+	EXPECT_EQ(EACCES, errno);
+	p = reserve(ro, self->pg, 0, NULL);
+	ASSERT_NE(NULL, p);
+	EXPECT_EQ(0, range_cmd(ro, RESMAP_IOC_COMMIT, p, self->pg, 0));
+	p[0] = 1;
+	EXPECT_EQ(0, munmap(p, self->pg));
+	close(wo);
+	close(ro);
+}
+
+/* Nor can a reservation's own file be opened again and mapped. */
+TEST_F(res, reservation_file_cannot_be_reopened)
+{
+	char *p = reserve(self->fd, 4 * self->pg, 0, NULL);
+	char path[128];
+	int fd;
+
+	ASSERT_NE(NULL, p);
+	snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx",
+		 (unsigned long)p, (unsigned long)p + 4 * self->pg);
+	fd = open(path, O_RDWR);
+	EXPECT_EQ(-1, fd);
+	if (fd >= 0)
+		close(fd);
+	fd = open(path, O_RDONLY);
+	EXPECT_EQ(-1, fd);
+	if (fd >= 0)
+		close(fd);
+	EXPECT_EQ(0, munmap(p, 4 * self->pg));
 }
 
 TEST_F(res, release_and_partial_munmap)

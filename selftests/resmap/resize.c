@@ -78,7 +78,7 @@ TEST_F(rsz, grow_past_end_in_place)
 	ASSERT_EQ(0, resize_cmd(self->fd, p, 4 * pg, 32 * pg, 0));
 	/* The same address; the reservation now reaches further. */
 	maps_line(p + 4 * pg, line, sizeof(line));
-	EXPECT_NE(NULL, strstr(line, RESMAP_DEVICE)) TH_LOG("maps: %s", line);
+	EXPECT_NE(NULL, strstr(line, RESMAP_MAPS_NAME)) TH_LOG("maps: %s", line);
 	c1 = resmap_counters();
 	EXPECT_EQ(c0.reservations, c1.reservations);
 	EXPECT_EQ(c0.vmas + 1, c1.vmas);

@@ -101,6 +101,18 @@ static inline int resident(void *addr, size_t len)
 	return count;
 }
 
+/*
+ * How /proc/self/maps names a reservation: a private mapping of a file of
+ * its own, or, FORK_SHARE, of a shmem file.
+ */
+#define RESMAP_MAPS_NAME	" anon_inode:[resmap]"
+#define RESMAP_MAPS_SHARED	" /resmap (deleted)"
+
+static inline int is_resmap_line(const char *line)
+{
+	return strstr(line, RESMAP_MAPS_NAME) || strstr(line, RESMAP_MAPS_SHARED);
+}
+
 /* The line of /proc/self/maps that starts at @addr, or "". */
 static inline void maps_line(void *addr, char *out, size_t len)
 {

@@ -102,7 +102,7 @@ TEST(fd_passed_to_another_process)
 	EXPECT_EQ('S', p[2 * pg - 1]);
 	EXPECT_EQ(SIGSEGV, touch_signal(p + 2 * pg, 0));
 	maps_line(p, line, sizeof(line));
-	EXPECT_NE(NULL, strstr(line, RESMAP_DEVICE));
+	EXPECT_NE(NULL, strstr(line, RESMAP_MAPS_NAME));
 	EXPECT_EQ(0, munmap(p, 4 * pg));
 	close(fd);
 	close(sv[0]);
