@@ -68,7 +68,7 @@ load_modules() {
 }
 
 echo RESMAP-TAP-BEGIN
-echo "# testbed: kernel $(uname -r)"
+echo "# testbed: kernel $(uname -r), cx16 $(grep -qw cx16 /proc/cpuinfo && echo on || echo off)"
 if step "kernel modules for the test bed load" load_modules &&
    step "pmem node online through dax kmem" sh /bin/pmem-node.sh &&
    step "insmod resmap.ko" insmod /lib/modules/resmap.ko; then
