@@ -149,7 +149,7 @@ static bool errno_listed(int e)
 	switch (e) {
 	case EINVAL: case ENXIO: case ENOMEM: case EFAULT: case ENOSPC:
 	case ENODEV: case EOPNOTSUPP: case EINTR: case E2BIG: case ENOTTY:
-	case EACCES: case EEXIST:
+	case EACCES: case EEXIST: case ENFILE:
 		return true;
 	}
 	return false;
