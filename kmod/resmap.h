@@ -149,6 +149,13 @@ static inline pgoff_t resmap_pgoff(struct vm_area_struct *vma,
 	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 }
 
+/* The address of page offset @pgoff in @vma: resmap_pgoff()'s inverse. */
+static inline unsigned long resmap_addr(struct vm_area_struct *vma,
+					pgoff_t pgoff)
+{
+	return vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
+}
+
 static inline struct resmap_resv *resmap_vma_resv(struct vm_area_struct *vma)
 {
 	return ((struct resmap_set *)vma->vm_private_data)->resv;

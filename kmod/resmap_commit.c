@@ -169,10 +169,8 @@ int resmap_build_group(struct mm_struct *mm, const struct resmap_piece *p,
 
 	for (i = 0; i < k; i++) {
 		vma = p[i].vma;
-		start = vma->vm_start +
-			((p[i].edit.start - vma->vm_pgoff) << PAGE_SHIFT);
-		end = vma->vm_start +
-		      ((p[i].edit.end - vma->vm_pgoff) << PAGE_SHIFT);
+		start = resmap_addr(vma, p[i].edit.start);
+		end = resmap_addr(vma, p[i].edit.end);
 		if (!i || vma != p[i - 1].vma) {
 			c = resmap_change_add(changes, vma, start, end);
 			if (!c)
@@ -294,8 +292,7 @@ static void resmap_discard_outside(struct vm_area_struct *vma,
 
 		gap_end = min(gap_end, stop);
 		if (gap_end > pos)
-			resmap_discard(vma, vma->vm_start +
-				       ((pos - vma->vm_pgoff) << PAGE_SHIFT),
+			resmap_discard(vma, resmap_addr(vma, pos),
 				       (gap_end - pos) << PAGE_SHIFT);
 		if (i < keep->nr)
 			pos = max(pos, keep->iv[i].end);
