@@ -94,7 +94,7 @@ static int resmap_area_mmap(struct file *file, struct vm_area_struct *vma);
 
 /*
  * The file behind a reservation's private VMAs: a new one per mapping.
- * The core merges VMAs of one file whose offsets adjoin, and since 6.11
+ * The core merges VMAs of one file whose offsets adjoin, and on 6.12
  * also VMAs with a ->close hook, as long as none is freed: with one file
  * for all, a new reservation could join a neighbouring one's VMA, or be
  * freed without ->close.  VMAs of different mappings never merge now;

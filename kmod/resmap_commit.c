@@ -146,9 +146,9 @@ static struct resmap_change *resmap_change_add(struct resmap_change **changes,
  * *@changes (freed by the caller on failure), nothing else changes.
  *
  * The pieces a VMA is split into (munmap, mprotect, mlock, mremap) share
- * its set, and since 6.11 the core may move the boundary between two of
- * them (mprotect of one's end to match the other), passing pages from
- * one to the other.  So they must agree on every page: a change to one
+ * its set, and on 6.12 (not 6.1) the core may move the boundary between
+ * two of them (mprotect of one's end to match the other), passing pages
+ * from one to the other.  So they must agree on every page: a change to one
  * is a change to all.  Its other holders are looked for only when the set
  * has more references than VMAs edited here (a split, or a fork: the
  * child keeps the old set).  Pieces never share offsets, except after

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VMA merging: since 6.11 the core may merge or move the boundary of
+ * VMA merging: on 6.12 (not 6.1) the core may merge or move the boundary of
  * VMAs that have a ->close hook, as long as none is freed, so two
  * reservation VMAs with the same file, flags and adjoining offsets can
  * become one.  A merge must never join two reservations (a new one would
