@@ -227,8 +227,9 @@ static int resmap_build_changes(struct mm_struct *mm, unsigned long start,
 				struct mempolicy *pol,
 				struct resmap_change **out)
 {
-	struct resmap_edit *edits = NULL;
-	struct resmap_piece *p = NULL;
+	/* Most commands cover one VMA or a few: no allocation for those. */
+	struct resmap_piece p_few[4], *p = p_few;
+	struct resmap_edit edits_few[4], *edits = edits_few;
 	struct vm_area_struct *vma;
 	unsigned long addr;
 	u32 np = 0, g, k;
@@ -239,10 +240,12 @@ static int resmap_build_changes(struct mm_struct *mm, unsigned long start,
 		vma = find_vma(mm, addr);
 		np++;
 	}
-	p = kvmalloc_array(np, sizeof(*p), GFP_KERNEL_ACCOUNT);
-	edits = kvmalloc_array(np, sizeof(*edits), GFP_KERNEL_ACCOUNT);
-	if (!p || !edits)
-		goto out;
+	if (np > ARRAY_SIZE(p_few)) {
+		p = kvmalloc_array(np, sizeof(*p), GFP_KERNEL_ACCOUNT);
+		edits = kvmalloc_array(np, sizeof(*edits), GFP_KERNEL_ACCOUNT);
+		if (!p || !edits)
+			goto out;
+	}
 	np = 0;
 	for (addr = start; addr < end; addr = vma->vm_end) {
 		vma = find_vma(mm, addr);
@@ -264,8 +267,10 @@ out:
 		resmap_free_changes(*out);
 		*out = NULL;
 	}
-	kvfree(edits);
-	kvfree(p);
+	if (p != p_few) {
+		kvfree(edits);
+		kvfree(p);
+	}
 	return err;
 }
 
