@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * resmap internals shared between the device, the reservation VMAs and
- * the commands.
+ * resmap internals, grouped by the file that defines them.  Objects
+ * (areas, sets, policies, transactions, moves, nodes) know nothing of
+ * ioctls; the commands (resmap_cmd_*.c) are reached only through the
+ * table in resmap_main.c.
  */
 #ifndef _RESMAP_H
 #define _RESMAP_H
 
+#include <linux/bits.h>
 #include <linux/fs.h>
 #include <linux/mempolicy.h>
 #include <linux/mm.h>
@@ -15,77 +18,54 @@
 #include <linux/types.h>
 #include <linux/resmap.h>
 
-/*
- * One reservation: created by RESMAP_IOC_RESERVE and shared by every VMA
- * it is split into, forked into or extended by RESMAP_IOC_RESIZE.  Growth
- * extends only into VMAs of the same reservation, never a neighbour's.
- * It pins the /dev/resmap file (and so the module) while any VMA lives,
- * including FORK_SHARE VMAs, whose vm_file is their shmem file.
+/* ---- resmap_main.c: the device and its command table ---------------- */
+
+/**
+ * struct resmap_call - one command being run
+ * @file:  the /dev/resmap file it came through
+ * @mm:    the caller's mm (never NULL: kernel threads are refused)
+ * @arg:   the argument, copied in (zero-extended to the kernel's size)
+ * @out_on_error: set by a handler whose results must reach the caller
+ *         even though it fails (BATCH: each operation's result)
  */
-#define RESMAP_RESERVE_FORK_MASK	(RESMAP_RESERVE_FORK_SHARE |	\
-					 RESMAP_RESERVE_FORK_DROP |	\
-					 RESMAP_RESERVE_FORK_ZERO)
-
-struct resmap_resv {
-	refcount_t ref;
-	u32 flags;		/* RESMAP_RESERVE_FORK_* */
-	struct file *file;	/* the device file it was reserved through */
+struct resmap_call {
+	struct file *file;
+	struct mm_struct *mm;
+	void *arg;
+	bool out_on_error;
 };
 
-/*
- * The committed pages of a reservation mapping, as sorted, disjoint
- * half-open page-offset intervals, each with its placement (adjacent
- * intervals differ in placement).  A set is immutable once
- * published: a change builds a new set and swaps vma->vm_private_data
- * under the mmap write lock, so fork and VMA splits only take a reference
- * (vm_ops->open cannot fail).  The pieces of a split VMA keep one set in
- * common (resmap_build_group()); a forked child's VMAs share the parent's
- * until either side changes it.
- */
-struct resmap_iv {
-	pgoff_t start;
-	pgoff_t end;
-	struct mempolicy *pol;	/* placement, from resmap_policy_get(); or NULL */
-};
+long resmap_dispatch(struct file *file, unsigned int cmd,
+		     void __user *uarg);
 
-/*
- * Its memory is freed after an RCU grace period: on 6.12 the core may
- * look up a page's policy (->get_policy) under the per-VMA lock alone,
- * which does not exclude commands.
- */
-struct resmap_set {
-	refcount_t ref;
-	struct resmap_resv *resv;
-	struct rcu_head rcu;
-	unsigned int nr;
-	struct resmap_iv iv[];
-};
+/* The handlers of the table, one file each. */
+int resmap_cmd_version(struct resmap_call *call);
+int resmap_cmd_reserve(struct resmap_call *call);
+void resmap_cmd_reserve_abort(struct resmap_call *call);
+int resmap_cmd_commit(struct resmap_call *call);
+int resmap_cmd_decommit(struct resmap_call *call);
+int resmap_cmd_release(struct resmap_call *call);
+int resmap_cmd_resize(struct resmap_call *call);
+int resmap_cmd_nodes(struct resmap_call *call);
+int resmap_cmd_batch(struct resmap_call *call);
+int resmap_cmd_residency(struct resmap_call *call);
 
-/* One change to a set: [start, end) committed with @pol, or removed. */
-struct resmap_edit {
-	pgoff_t start;
-	pgoff_t end;
-	struct mempolicy *pol;
-	bool commit;
-};
+/* Whether [addr, addr + len) is a non-empty, page-aligned user range. */
+static inline bool resmap_range_ok(u64 addr, u64 len)
+{
+	return len && PAGE_ALIGNED(addr) && PAGE_ALIGNED(len) &&
+	       len <= TASK_SIZE && addr <= TASK_SIZE - len;
+}
 
-/* One VMA's share of a command's range (of one operation, in a batch). */
-struct resmap_piece {
-	struct vm_area_struct *vma;
-	u32 op;
-	struct resmap_edit edit;
-};
+#define resmap_zeroed(field)	(!memchr_inv(&(field), 0, sizeof(field)))
 
-/* A pending set change for one VMA, built before anything is changed. */
-struct resmap_change {
-	struct vm_area_struct *vma;
-	unsigned long start, end;	/* the command's range within vma */
-					/* (empty for a VMA sharing the set) */
-	struct resmap_set *set;		/* the new set */
-	struct resmap_change *next;
-};
+/* ---- resmap_uring.c ------------------------------------------------- */
 
-/* Counters shown in /sys/class/misc/resmap/. */
+struct io_uring_cmd;
+int resmap_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
+
+/* ---- resmap_stats.c: counters in /sys/class/misc/resmap/ ------------ */
+
 struct resmap_stats {
 	atomic_long_t files;		/* open device files */
 	atomic_long_t reservations;	/* live struct resmap_resv */
@@ -95,41 +75,91 @@ struct resmap_stats {
 
 extern struct resmap_stats resmap_stats;
 extern const struct attribute_group resmap_stats_group;
-extern const struct attribute_group resmap_nodes_group;
 
-u32 resmap_node_tier(int nid);
-long resmap_ioctl_nodes(void __user *uarg, size_t usize);
+/* ---- resmap_area.c: reservations, their files and VMAs -------------- */
 
-int resmap_zero_pages_init(void);
-void resmap_zero_pages_exit(void);
+#define RESMAP_RESERVE_FORK_MASK	(RESMAP_RESERVE_FORK_SHARE |	\
+					 RESMAP_RESERVE_FORK_DROP |	\
+					 RESMAP_RESERVE_FORK_ZERO)
 
+/*
+ * One reservation: created by RESERVE and shared by every VMA it is
+ * split into, forked into or extended by RESIZE.  It pins the device
+ * file, and so the module, while any of its VMAs lives.
+ */
+struct resmap_resv {
+	refcount_t ref;
+	u32 flags;		/* RESMAP_RESERVE_FORK_* */
+	struct file *file;	/* the device file it was reserved through */
+};
+
+int resmap_area_init(void);
+void resmap_area_exit(void);
 struct resmap_resv *resmap_resv_new(struct file *file, u32 flags);
 void resmap_resv_put(struct resmap_resv *resv);
-unsigned long resmap_map(struct resmap_resv *resv, unsigned long hint,
-			 unsigned long len);
-bool resmap_vma_is_ours(struct vm_area_struct *vma);
-bool resmap_vma_is_shared(struct vm_area_struct *vma);
+unsigned long resmap_map(struct resmap_resv *resv, unsigned long addr,
+			 unsigned long len, unsigned long align);
+bool resmap_vma_is_ours(const struct vm_area_struct *vma);
+bool resmap_vma_is_shared(const struct vm_area_struct *vma);
 void resmap_discard(struct vm_area_struct *vma, unsigned long addr,
 		    unsigned long size);
+void resmap_discard_unused(struct vm_area_struct *vma, unsigned long addr,
+			   unsigned long size);
+int resmap_unmap_own(struct mm_struct *mm, unsigned long start,
+		     unsigned long end, const struct resmap_resv *only);
+
+/* ---- resmap_set.c: committed sets ----------------------------------- */
+
+/*
+ * The committed pages of a reservation mapping, as sorted, disjoint
+ * half-open page-offset intervals, each with its placement (touching
+ * intervals differ in placement).  Immutable once published: a change
+ * builds a new set and swaps vm_private_data.  Every VMA of one mapping
+ * in one process holds the same set (resmap_txn.c); a forked child's
+ * VMAs share the parent's until either side changes its own.
+ */
+struct resmap_iv {
+	pgoff_t start;
+	pgoff_t end;
+	struct mempolicy *pol;	/* placement (resmap_policy.c), or NULL */
+};
+
+struct resmap_set {
+	refcount_t ref;
+	struct resmap_resv *resv;
+	struct rcu_head rcu;
+	unsigned int nr;
+	struct resmap_iv iv[];
+};
+
+/* Most intervals one set may hold: bounds what a command copies. */
+#define RESMAP_SET_MAX		BIT(20)
+
+/* One change to a set: [start, end) committed with @pol, or removed. */
+enum resmap_edit_kind {
+	RESMAP_EDIT_NONE,	/* the operation changes no set */
+	RESMAP_EDIT_COMMIT,
+	RESMAP_EDIT_DECOMMIT,
+};
+
+struct resmap_edit {
+	pgoff_t start;
+	pgoff_t end;
+	struct mempolicy *pol;
+	enum resmap_edit_kind kind;
+};
 
 struct resmap_set *resmap_set_new(struct resmap_resv *resv);
 struct resmap_set *resmap_set_merge(const struct resmap_set *old, pgoff_t lo,
 				    pgoff_t hi, const struct resmap_edit *edits,
-				    unsigned int k);
-struct resmap_set *resmap_set_edit(const struct resmap_set *old, pgoff_t lo,
-				   pgoff_t hi, pgoff_t start, pgoff_t end,
-				   bool commit, struct mempolicy *pol);
+				    size_t k);
 void resmap_set_put(struct resmap_set *set);
 const struct resmap_iv *resmap_set_find(const struct resmap_set *set,
 					pgoff_t pgoff);
+const struct resmap_iv *resmap_set_next(const struct resmap_set *set,
+					pgoff_t pgoff);
 bool resmap_set_covers(const struct resmap_set *set, pgoff_t start,
 		       pgoff_t end);
-
-static inline bool resmap_set_contains(const struct resmap_set *set,
-				       pgoff_t pgoff)
-{
-	return resmap_set_find(set, pgoff);
-}
 
 static inline struct mempolicy *resmap_set_policy(const struct resmap_set *set,
 						  pgoff_t pgoff)
@@ -139,68 +169,101 @@ static inline struct mempolicy *resmap_set_policy(const struct resmap_set *set,
 	return iv ? iv->pol : NULL;
 }
 
-struct mempolicy *resmap_policy_get(unsigned short mode,
-				    const nodemask_t *nodes);
-void resmap_policies_exit(void);
-
-static inline pgoff_t resmap_pgoff(struct vm_area_struct *vma,
+static inline pgoff_t resmap_pgoff(const struct vm_area_struct *vma,
 				   unsigned long addr)
 {
 	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 }
 
 /* The address of page offset @pgoff in @vma: resmap_pgoff()'s inverse. */
-static inline unsigned long resmap_addr(struct vm_area_struct *vma,
+static inline unsigned long resmap_addr(const struct vm_area_struct *vma,
 					pgoff_t pgoff)
 {
 	return vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
 }
 
-static inline struct resmap_resv *resmap_vma_resv(struct vm_area_struct *vma)
+static inline struct resmap_set *resmap_vma_set(const struct vm_area_struct *vma)
 {
-	return ((struct resmap_set *)vma->vm_private_data)->resv;
+	return vma->vm_private_data;
 }
 
-void resmap_free_changes(struct resmap_change *c);
+static inline struct resmap_resv *resmap_vma_resv(const struct vm_area_struct *vma)
+{
+	return resmap_vma_set(vma)->resv;
+}
+
+/* ---- resmap_policy.c: placements as struct mempolicy ---------------- */
+
+struct mempolicy *resmap_policy_get(unsigned short mode,
+				    const nodemask_t *nodes);
+struct mempolicy *resmap_policy_dup(struct mempolicy *pol);
+void resmap_policy_put(struct mempolicy *pol);
+void resmap_policy_exit(void);
+
+/* ---- resmap_txn.c: the transaction engine --------------------------- */
+
+/**
+ * struct resmap_txn_op - one operation of a transaction
+ * @start, @end: its range, in reservations of the caller
+ * @pol:    the placement a COMMIT edit gives (a reference; NULL for none)
+ * @kind:   the edit it makes to committed sets
+ * @populate: its pages are faulted in once the sets are published (set
+ *          only on an operation checked to lie in reservations)
+ * @result: 0, or the errno it failed with (then it changes nothing)
+ */
+struct resmap_txn_op {
+	unsigned long start;
+	unsigned long end;
+	struct mempolicy *pol;
+	enum resmap_edit_kind kind;
+	bool populate;
+	int result;
+};
+
+struct resmap_change;
+
+/**
+ * struct resmap_txn - edits of committed sets, made all at once
+ * @mm:      the caller's mm, its mmap lock held for writing throughout
+ * @ops:     the operations; pairwise disjoint
+ * @nops:    how many
+ * @changes: every VMA whose set the transaction replaces
+ * @edits:   the operations' pieces, by set (owned by the transaction)
+ */
+struct resmap_txn {
+	struct mm_struct *mm;
+	struct resmap_txn_op *ops;
+	size_t nops;
+	struct resmap_change *changes;
+	struct resmap_edit *edits;
+};
+
 bool resmap_range_is_ours(struct mm_struct *mm, unsigned long start,
 			  unsigned long end, const struct resmap_resv *only);
 bool resmap_range_is_committed(struct mm_struct *mm, unsigned long start,
 			       unsigned long end);
-int resmap_apply(struct mm_struct *mm, unsigned long start,
-		 unsigned long end, bool commit, bool populate, bool defer,
-		 const struct resmap_resv *only, struct mempolicy *pol,
-		 struct resmap_change **changes);
-void resmap_sort_pieces(struct resmap_piece *p, u32 np);
-u32 resmap_group_len(const struct resmap_piece *p, u32 np);
-int resmap_build_group(struct mm_struct *mm, const struct resmap_piece *p,
-		       u32 k, struct resmap_edit *edits,
-		       struct resmap_change **changes);
-void resmap_swap_sets(struct resmap_change *c);
-int resmap_populate(struct mm_struct *mm, unsigned long start,
-		    unsigned long end);
-void resmap_undo(struct resmap_change *changes, bool commit);
-void resmap_finish(struct resmap_change *changes, bool discard);
-int resmap_commit(struct mm_struct *mm, unsigned long start,
-		  unsigned long end, bool commit, bool populate,
-		  const struct resmap_resv *only, struct mempolicy *pol);
-int resmap_unmap_own(struct mm_struct *mm, unsigned long start,
-		     unsigned long end, const struct resmap_resv *only);
+bool resmap_range_has_shared(struct mm_struct *mm, unsigned long start,
+			     unsigned long end);
+int resmap_txn_begin(struct resmap_txn *t);
+int resmap_txn_populate(struct resmap_txn *t, struct resmap_txn_op *op);
+int resmap_txn_drop_failed(struct resmap_txn *t);
+void resmap_txn_abort(struct resmap_txn *t);
+void resmap_txn_end(struct resmap_txn *t);
+int resmap_txn_run(struct mm_struct *mm, struct resmap_txn_op *op,
+		   const struct resmap_resv *only);
 
-struct io_uring_cmd;
-long resmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
-int resmap_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
-long resmap_ioctl_reserve(struct file *file, void __user *uarg, size_t usize);
-long resmap_ioctl_range(unsigned int nr, void __user *uarg, size_t usize);
-long resmap_ioctl_resize(void __user *uarg, size_t usize);
-long resmap_ioctl_batch(void __user *uarg, size_t usize);
-long resmap_ioctl_residency(void __user *uarg, size_t usize);
-int resmap_move(struct mm_struct *mm, unsigned long start, unsigned long end,
-		int nid, u32 *moved);
+/* ---- resmap_move.c: moving pages between nodes ---------------------- */
 
-int resmap_copy_arg(void *karg, size_t ksize, size_t minsize,
-		    const void __user *uarg, size_t usize);
-int resmap_put_arg(void __user *uarg, size_t usize, const void *karg,
-		   size_t ksize);
+int resmap_move_range(struct mm_struct *mm, unsigned long start,
+		      unsigned long end, int nid, u32 *moved);
+
+/* ---- resmap_nodes.c: memory nodes and tiers ------------------------- */
+
+extern const struct attribute_group resmap_nodes_group;
+u32 resmap_node_tier(int nid);
+void resmap_node_info(int nid, int from, struct resmap_node *info);
+
+/* ---- compatibility with the supported kernels ----------------------- */
 
 /* Unmap the pages of [addr, addr + size) inside @vma from its page table. */
 static inline void resmap_zap(struct vm_area_struct *vma, unsigned long addr,
@@ -221,6 +284,18 @@ static inline void resmap_vm_flags_set(struct vm_area_struct *vma,
 	vm_flags_set(vma, flags);
 #else
 	vma->vm_flags |= flags;
+#endif
+}
+
+/*
+ * Exclude faults running under the per-VMA lock (6.4 on) before a VMA's
+ * set is replaced; with the mmap write lock this excludes every fault.
+ */
+static inline void resmap_vma_write_lock(struct vm_area_struct *vma)
+{
+	mmap_assert_write_locked(vma->vm_mm);
+#ifdef RESMAP_HAVE_VMA_START_WRITE
+	vma_start_write(vma);
 #endif
 }
 

@@ -23,7 +23,9 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
+#include <linux/mount.h>
 #include <linux/pfn_t.h>
+#include <linux/pseudo_fs.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include "resmap.h"
@@ -35,7 +37,9 @@
  */
 static struct page **resmap_zero;
 
-int resmap_zero_pages_init(void)
+static void resmap_zero_pages_exit(void);
+
+static int resmap_zero_pages_init(void)
 {
 	unsigned int cpu;
 
@@ -53,7 +57,7 @@ int resmap_zero_pages_init(void)
 	return 0;
 }
 
-void resmap_zero_pages_exit(void)
+static void resmap_zero_pages_exit(void)
 {
 	unsigned int cpu;
 
@@ -93,13 +97,15 @@ void resmap_resv_put(struct resmap_resv *resv)
 static int resmap_area_mmap(struct file *file, struct vm_area_struct *vma);
 
 /*
- * The file behind a reservation's private VMAs: a new one per mapping.
- * The core merges VMAs of one file whose offsets adjoin, and on 6.12
- * also VMAs with a ->close hook, as long as none is freed: with one file
- * for all, a new reservation could join a neighbouring one's VMA, or be
- * freed without ->close.  VMAs of different mappings never merge now;
- * VMAs of one mapping share their committed set (resmap_commit.c).
- * Nobody holds a descriptor of it, so only resmap_map() maps it.
+ * The file behind a reservation's private VMAs, and its inode: new ones
+ * per mapping, on a pseudo filesystem of resmap's own (as secretmem
+ * does).  The core merges VMAs of one file whose offsets adjoin, and on
+ * 6.12 also VMAs with a ->close hook, as long as none is freed: with one
+ * file for all, a new reservation could join a neighbouring one's VMA,
+ * or be freed without ->close.  An inode of its own also gives each
+ * mapping its own i_mmap tree, which is how a command finds the other
+ * VMAs of the mapping (resmap_txn.c), and its own i_mmap_rwsem.  Nobody
+ * holds a descriptor of the file, and its inode cannot be opened again.
  */
 static const struct file_operations resmap_area_fops = {
 	.owner	= THIS_MODULE,
@@ -107,30 +113,169 @@ static const struct file_operations resmap_area_fops = {
 	.llseek	= noop_llseek,
 };
 
+#define RESMAP_FS_MAGIC		0x72736d70	/* "rsmp" */
+
+static struct vfsmount *resmap_mnt;
 /*
- * Map @len bytes of address space into @resv, at @hint exactly (never
- * replacing a mapping) or anywhere if @hint is 0.
+ * FORK_SHARE reservations' shmem files live on a tmpfs mount of resmap's
+ * own with huge=never, so that no shmem THP setting maps a huge page
+ * over uncommitted pages (the system's shmem_enabled=force excepted: a
+ * testing knob, and VM_NOHUGEPAGE is set too).
  */
-unsigned long resmap_map(struct resmap_resv *resv, unsigned long hint,
-			 unsigned long len)
+static struct vfsmount *resmap_shm_mnt;
+
+/* As anon_inode files show: /proc/<pid>/maps names them anon_inode:[resmap]. */
+static char *resmap_dname(struct dentry *dentry, char *buf, int len)
+{
+	static const char name[] = "anon_inode:[resmap]";
+
+	if (len < (int)sizeof(name))
+		return ERR_PTR(-ENAMETOOLONG);
+	return memcpy(buf + len - sizeof(name), name, sizeof(name));
+}
+
+static const struct dentry_operations resmap_dops = {
+	.d_dname	= resmap_dname,
+};
+
+static int resmap_init_fs_context(struct fs_context *fc)
+{
+	struct pseudo_fs_context *ctx = init_pseudo(fc, RESMAP_FS_MAGIC);
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->dops = &resmap_dops;
+	return 0;
+}
+
+static struct file_system_type resmap_fs = {
+	.name			= "resmap",
+	.init_fs_context	= resmap_init_fs_context,
+	.kill_sb		= kill_anon_super,
+};
+
+int resmap_area_init(void)
+{
+	/* Parsing writes into the options: not a string literal. */
+	char opts[] = "huge=never";
+	struct file_system_type *tmpfs;
+	int err;
+
+	err = resmap_zero_pages_init();
+	if (err)
+		return err;
+	resmap_mnt = kern_mount(&resmap_fs);
+	if (IS_ERR(resmap_mnt)) {
+		err = PTR_ERR(resmap_mnt);
+		goto err_zero;
+	}
+	tmpfs = get_fs_type("tmpfs");
+	if (!tmpfs) {
+		err = -ENODEV;
+		goto err_mnt;
+	}
+	resmap_shm_mnt = vfs_kern_mount(tmpfs, SB_KERNMOUNT, "resmap", opts);
+	/* Kernels without THP know no huge= option. */
+	if (IS_ERR(resmap_shm_mnt))
+		resmap_shm_mnt = vfs_kern_mount(tmpfs, SB_KERNMOUNT, "resmap",
+						NULL);
+	module_put(tmpfs->owner);
+	if (IS_ERR(resmap_shm_mnt)) {
+		err = PTR_ERR(resmap_shm_mnt);
+		goto err_mnt;
+	}
+	return 0;
+
+err_mnt:
+	kern_unmount(resmap_mnt);
+err_zero:
+	resmap_zero_pages_exit();
+	return err;
+}
+
+void resmap_area_exit(void)
+{
+	kern_unmount(resmap_shm_mnt);
+	kern_unmount(resmap_mnt);
+	resmap_zero_pages_exit();
+}
+
+static struct file *resmap_area_file(struct resmap_resv *resv)
+{
+	struct inode *inode;
+	struct file *file;
+
+	inode = alloc_anon_inode(resmap_mnt->mnt_sb);
+	if (IS_ERR(inode))
+		return ERR_CAST(inode);
+	/* The file's last fput() drops a module reference: take it here. */
+	__module_get(THIS_MODULE);
+	file = alloc_file_pseudo(inode, resmap_mnt, "resmap", O_RDWR,
+				 &resmap_area_fops);
+	if (IS_ERR(file)) {
+		module_put(THIS_MODULE);
+		iput(inode);
+		return file;
+	}
+	file->private_data = resv;
+	return file;
+}
+
+/*
+ * Where to map @len bytes aligned to @align: a free gap of @len + @align
+ * found by the core, aligned inside.  Only a hint: another thread may
+ * map there first, and MAP_FIXED_NOREPLACE then fails with EEXIST.
+ */
+static unsigned long resmap_aligned_gap(unsigned long len, unsigned long align)
+{
+	unsigned long span = len + align - PAGE_SIZE, gap;
+
+	if (span < len || span > TASK_SIZE)
+		return -ENOMEM;
+#ifdef RESMAP_HAVE_MM_GET_UNMAPPED_AREA
+	gap = mm_get_unmapped_area(current->mm, NULL, 0, span, 0, MAP_PRIVATE);
+#else
+	gap = get_unmapped_area(NULL, 0, span, 0, MAP_PRIVATE);
+#endif
+	if (IS_ERR_VALUE(gap))
+		return gap;
+	return ALIGN(gap, align);
+}
+
+/*
+ * Map @len bytes of address space into @resv: at @addr exactly (never
+ * replacing a mapping: -EEXIST) or, if @addr is 0, anywhere aligned to
+ * @align.  Nothing is ever unmapped here: an aligned address is found
+ * first and mapped exactly, so no other thread's mapping can be hit.
+ */
+unsigned long resmap_map(struct resmap_resv *resv, unsigned long addr,
+			 unsigned long len, unsigned long align)
 {
 	bool share = resv->flags & RESMAP_RESERVE_FORK_SHARE;
 	fmode_t mode = resv->file->f_mode;
-	unsigned long flags = MAP_NORESERVE, addr;
+	unsigned long flags = MAP_NORESERVE | MAP_FIXED_NOREPLACE, got = 0;
 	struct file *file;
+	int tries;
 
 	/* As mmap() of the device would: read to map it, write to share it. */
 	if (!(mode & FMODE_READ) || (share && !(mode & FMODE_WRITE)))
 		return -EACCES;
 	flags |= share ? MAP_SHARED : MAP_PRIVATE;
-	if (hint)
-		flags |= MAP_FIXED_NOREPLACE;
-	file = anon_inode_getfile("[resmap]", &resmap_area_fops, resv, O_RDWR);
+	file = resmap_area_file(resv);
 	if (IS_ERR(file))
 		return PTR_ERR(file) == -ENFILE ? -ENFILE : -ENOMEM;
-	addr = vm_mmap(file, hint, len, PROT_READ | PROT_WRITE, flags, 0);
+	/* A racing thread can take a found gap; a few tries, then ENOMEM. */
+	for (tries = 0; tries < 8; tries++) {
+		got = addr ? addr : resmap_aligned_gap(len, align);
+		if (!IS_ERR_VALUE(got))
+			got = vm_mmap(file, got, len, PROT_READ | PROT_WRITE,
+				      flags, 0);
+		if (addr || got != (unsigned long)-EEXIST)
+			break;
+		got = -ENOMEM;
+	}
 	fput(file);
-	return addr;
+	return got;
 }
 
 /* Split, fork or mremap: the new VMA shares the immutable set. */
@@ -159,7 +304,7 @@ static vm_fault_t resmap_vm_fault(struct vm_fault *vmf)
 	const struct resmap_set *set = vmf->vma->vm_private_data;
 	struct page *zero;
 
-	if (!resmap_set_contains(set, vmf->pgoff))
+	if (!resmap_set_find(set, vmf->pgoff))
 		return VM_FAULT_SIGSEGV;
 	if (!vmf->cow_page) {
 		/* Read: the zero page, as for anonymous memory. */
@@ -209,7 +354,7 @@ static const struct vm_operations_struct *resmap_shmem_ops;
 
 static vm_fault_t resmap_shared_fault(struct vm_fault *vmf)
 {
-	if (!resmap_set_contains(vmf->vma->vm_private_data, vmf->pgoff))
+	if (!resmap_set_find(vmf->vma->vm_private_data, vmf->pgoff))
 		return VM_FAULT_SIGSEGV;
 	return READ_ONCE(resmap_shmem_ops)->fault(vmf);
 }
@@ -221,27 +366,30 @@ static const struct vm_operations_struct resmap_shared_vm_ops = {
 	.fault	= resmap_shared_fault,
 };
 
-bool resmap_vma_is_shared(struct vm_area_struct *vma)
+bool resmap_vma_is_shared(const struct vm_area_struct *vma)
 {
 	return vma->vm_ops == &resmap_shared_vm_ops;
 }
 
-bool resmap_vma_is_ours(struct vm_area_struct *vma)
+bool resmap_vma_is_ours(const struct vm_area_struct *vma)
 {
 	return vma->vm_ops == &resmap_vm_ops ||
 	       vma->vm_ops == &resmap_shared_vm_ops;
 }
 
-/* Back a FORK_SHARE VMA by a shmem file of its own. */
+/*
+ * Back a FORK_SHARE VMA by a shmem file of its own.  Its size is the
+ * largest a file can have, so pages mremap grows the VMA over are inside
+ * it; the VMA cannot grow that way anyway (VM_DONTEXPAND, below).
+ */
 static int resmap_shmem_setup(struct vm_area_struct *vma)
 {
-	loff_t size = ((loff_t)vma->vm_pgoff << PAGE_SHIFT) +
-		      (vma->vm_end - vma->vm_start);
 	struct file *shm;
 	int err;
 
-	shm = shmem_file_setup("resmap", size, VM_NORESERVE);
-	/* Its internal mount has no inode limit: ENOSPC is a failed allocation. */
+	shm = shmem_file_setup_with_mnt(resmap_shm_mnt, "resmap",
+					MAX_LFS_FILESIZE, VM_NORESERVE);
+	/* Its mount has no inode limit: ENOSPC is a failed allocation. */
 	if (IS_ERR(shm))
 		return PTR_ERR(shm) == -ENOSPC ? -ENOMEM : PTR_ERR(shm);
 	vma_set_file(vma, shm);
@@ -250,6 +398,13 @@ static int resmap_shmem_setup(struct vm_area_struct *vma)
 	if (err)
 		return err;
 	WRITE_ONCE(resmap_shmem_ops, vma->vm_ops);
+	/*
+	 * No huge page may map uncommitted pages: no THP at fault, and no
+	 * collapse (MADV_COLLAPSE, khugepaged), which VM_DONTEXPAND rules
+	 * out for good, where madvise(MADV_HUGEPAGE) could clear
+	 * VM_NOHUGEPAGE.  The price: mremap cannot grow it (EFAULT).
+	 */
+	resmap_vm_flags_set(vma, VM_NOHUGEPAGE | VM_DONTEXPAND);
 	return 0;
 }
 
@@ -272,6 +427,25 @@ void resmap_discard(struct vm_area_struct *vma, unsigned long addr,
 }
 
 /*
+ * Undo what populating [addr, addr + size) of @vma allocated, and
+ * nothing else.  A private VMA's pages there are its own.  A shared
+ * VMA's may be another process's (a FORK_SHARE child that committed and
+ * wrote them): only this VMA's page table entries go, and of the shmem
+ * pages only those nobody maps, locks or has written (clean ones, which
+ * read as zero), as fadvise(POSIX_FADV_DONTNEED) would drop them.
+ */
+void resmap_discard_unused(struct vm_area_struct *vma, unsigned long addr,
+			   unsigned long size)
+{
+	pgoff_t first = resmap_pgoff(vma, addr);
+
+	resmap_zap(vma, addr, size);
+	if (resmap_vma_is_shared(vma))
+		invalidate_mapping_pages(vma->vm_file->f_mapping, first,
+					 first + (size >> PAGE_SHIFT) - 1);
+}
+
+/*
  * A new VMA of the reservation being mapped (resmap_map()): nothing
  * committed, and the reservation's fork mode.
  */
@@ -281,6 +455,8 @@ static int resmap_area_mmap(struct file *file, struct vm_area_struct *vma)
 	bool share = resv->flags & RESMAP_RESERVE_FORK_SHARE;
 	struct resmap_set *set;
 	int err;
+
+	mmap_assert_write_locked(vma->vm_mm);
 
 	if (!!(vma->vm_flags & VM_SHARED) != share)
 		return -EINVAL;
@@ -302,4 +478,32 @@ static int resmap_area_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_private_data = set;
 	atomic_long_inc(&resmap_stats.vmas);
 	return 0;
+}
+
+/**
+ * resmap_unmap_own() - unmap a range if it is all reservation
+ * @mm:    the caller's mm
+ * @start: page-aligned start
+ * @end:   end
+ * @only:  if not NULL, the reservation it must lie in
+ *
+ * Checked, then unmapped: vm_munmap() takes the mmap lock itself, so
+ * another thread of the caller may replace the range in between, its
+ * own race as with munmap(2).
+ *
+ * Context: takes the mmap lock.
+ * Return: 0; -ENXIO (not all reservation), -EINTR, or munmap's error.
+ */
+int resmap_unmap_own(struct mm_struct *mm, unsigned long start,
+		     unsigned long end, const struct resmap_resv *only)
+{
+	bool ours;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	ours = resmap_range_is_ours(mm, start, end, only);
+	mmap_read_unlock(mm);
+	if (!ours)
+		return -ENXIO;
+	return vm_munmap(start, end - start);
 }

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * resmap: the /dev/resmap misc device and its ioctl dispatch.
+ * resmap: the /dev/resmap misc device and its command table.
  *
  * Commands carry their argument size in the ioctl number, so a command
- * is identified by its type and number alone and its struct may grow:
- * resmap_copy_arg() accepts any size from the first published one up,
- * the way copy_struct_from_user() does for syscalls.
+ * is identified by its type and number alone and its struct may grow.
+ * resmap_dispatch() is the one place that copies an argument in (any
+ * size from the command's first published one up, as
+ * copy_struct_from_user() does for syscalls) and out again; ioctl() and
+ * io_uring both come through it, and handlers never call back into it.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -14,84 +16,103 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/resmap.h>
 #include "resmap.h"
 
-#define RESMAP_FEATURES	(RESMAP_FEAT_VERSION | RESMAP_FEAT_RESERVE |	\
-			 RESMAP_FEAT_RESIZE | RESMAP_FEAT_FORK_MODES |	\
-			 RESMAP_FEAT_NODES | RESMAP_FEAT_BATCH |	\
-			 RESMAP_FEAT_MOVE | RESMAP_FEAT_URING_CMD)
-
-/*
- * Copy a command's argument in: @usize is the caller's struct size (from
- * the ioctl number), @minsize the command's first published size.
+/**
+ * struct resmap_cmd - one row of the command table
+ * @handler: runs the command on the copied-in argument
+ * @abort:   undoes a successful command whose result could not be
+ *           copied out (RESERVE unmaps what it mapped); or NULL
+ * @ksize:   the kernel's size of the argument struct
+ * @minsize: its first published size
  */
-int resmap_copy_arg(void *karg, size_t ksize, size_t minsize,
-		    const void __user *uarg, size_t usize)
-{
-	if (usize < minsize)
-		return -EINVAL;
-	return copy_struct_from_user(karg, ksize, uarg, usize);
-}
+struct resmap_cmd {
+	int (*handler)(struct resmap_call *call);
+	void (*abort)(struct resmap_call *call);
+	size_t ksize;
+	size_t minsize;
+};
 
-/* Copy a command's result out, never more than the caller's size. */
-int resmap_put_arg(void __user *uarg, size_t usize, const void *karg,
-		   size_t ksize)
-{
-	if (copy_to_user(uarg, karg, min(usize, ksize)))
-		return -EFAULT;
-	return 0;
-}
+#define RESMAP_CMD(ioc, fn, undo, type, ver0)				\
+	[_IOC_NR(ioc)] = {						\
+		.handler = fn, .abort = undo,				\
+		.ksize = sizeof(type), .minsize = ver0,			\
+	}
 
-static long resmap_ioctl_version(void __user *uarg, size_t usize)
+static const struct resmap_cmd resmap_cmds[] = {
+	RESMAP_CMD(RESMAP_IOC_VERSION, resmap_cmd_version, NULL,
+		   struct resmap_version, RESMAP_VERSION_SIZE_VER0),
+	RESMAP_CMD(RESMAP_IOC_RESERVE, resmap_cmd_reserve,
+		   resmap_cmd_reserve_abort,
+		   struct resmap_reserve, RESMAP_RESERVE_SIZE_VER0),
+	RESMAP_CMD(RESMAP_IOC_COMMIT, resmap_cmd_commit, NULL,
+		   struct resmap_range, RESMAP_RANGE_SIZE_VER0),
+	RESMAP_CMD(RESMAP_IOC_DECOMMIT, resmap_cmd_decommit, NULL,
+		   struct resmap_range, RESMAP_RANGE_SIZE_VER0),
+	RESMAP_CMD(RESMAP_IOC_RELEASE, resmap_cmd_release, NULL,
+		   struct resmap_range, RESMAP_RANGE_SIZE_VER0),
+	RESMAP_CMD(RESMAP_IOC_RESIZE, resmap_cmd_resize, NULL,
+		   struct resmap_resize, RESMAP_RESIZE_SIZE_VER0),
+	RESMAP_CMD(RESMAP_IOC_NODES, resmap_cmd_nodes, NULL,
+		   struct resmap_nodes, RESMAP_NODES_SIZE_VER0),
+	RESMAP_CMD(RESMAP_IOC_BATCH, resmap_cmd_batch, NULL,
+		   struct resmap_batch, RESMAP_BATCH_SIZE_VER0),
+	RESMAP_CMD(RESMAP_IOC_RESIDENCY, resmap_cmd_residency, NULL,
+		   struct resmap_residency, RESMAP_RESIDENCY_SIZE_VER0),
+};
+
+/* Every argument fits this buffer; checked against the table at build. */
+#define RESMAP_ARG_MAX	64
+
+long resmap_dispatch(struct file *file, unsigned int cmd, void __user *uarg)
 {
-	struct resmap_version v;
+	const struct resmap_cmd *c;
+	size_t usize = _IOC_SIZE(cmd);
+	u64 karg[RESMAP_ARG_MAX / sizeof(u64)];
+	struct resmap_call call = {
+		.file = file, .mm = current->mm, .arg = karg,
+	};
+	unsigned int nr = _IOC_NR(cmd);
 	int err;
 
-	err = resmap_copy_arg(&v, sizeof(v), RESMAP_VERSION_SIZE_VER0,
-			      uarg, usize);
+	BUILD_BUG_ON(sizeof(struct resmap_reserve) > RESMAP_ARG_MAX ||
+		     sizeof(struct resmap_resize) > RESMAP_ARG_MAX ||
+		     sizeof(struct resmap_residency) > RESMAP_ARG_MAX);
+	if (_IOC_TYPE(cmd) != RESMAP_IOC_MAGIC ||
+	    _IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE) ||
+	    nr >= ARRAY_SIZE(resmap_cmds) || !resmap_cmds[nr].handler)
+		return -ENOTTY;
+	c = &resmap_cmds[nr];
+	if (WARN_ON_ONCE(c->ksize > sizeof(karg)))
+		return -ENOTTY;
+	if (usize < c->minsize)
+		return -EINVAL;
+	err = copy_struct_from_user(karg, c->ksize, uarg, usize);
 	if (err)
 		return err;
-	/* abi_version and features are outputs: their input is ignored. */
-	if (v.flags || memchr_inv(v.reserved, 0, sizeof(v.reserved)))
+	/* Commands act on the caller's own memory: it must have some. */
+	if (!call.mm)
 		return -EINVAL;
 
-	v.abi_version = RESMAP_ABI_VERSION;
-	v.features = RESMAP_FEATURES;
-	return resmap_put_arg(uarg, usize, &v, sizeof(v));
+	err = c->handler(&call);
+	if (err && !call.out_on_error)
+		return err;
+	if (copy_to_user(uarg, karg, min(usize, c->ksize))) {
+		if (!err && c->abort)
+			c->abort(&call);
+		return -EFAULT;
+	}
+	return err;
 }
 
-long resmap_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static long resmap_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg)
 {
-	void __user *uarg = (void __user *)arg;
-	size_t usize = _IOC_SIZE(cmd);
-
-	if (_IOC_TYPE(cmd) != RESMAP_IOC_MAGIC ||
-	    _IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
-		return -ENOTTY;
-
-	switch (_IOC_NR(cmd)) {
-	case _IOC_NR(RESMAP_IOC_VERSION):
-		return resmap_ioctl_version(uarg, usize);
-	case _IOC_NR(RESMAP_IOC_RESERVE):
-		return resmap_ioctl_reserve(file, uarg, usize);
-	case _IOC_NR(RESMAP_IOC_COMMIT):
-	case _IOC_NR(RESMAP_IOC_DECOMMIT):
-	case _IOC_NR(RESMAP_IOC_RELEASE):
-		return resmap_ioctl_range(_IOC_NR(cmd), uarg, usize);
-	case _IOC_NR(RESMAP_IOC_RESIZE):
-		return resmap_ioctl_resize(uarg, usize);
-	case _IOC_NR(RESMAP_IOC_NODES):
-		return resmap_ioctl_nodes(uarg, usize);
-	case _IOC_NR(RESMAP_IOC_BATCH):
-		return resmap_ioctl_batch(uarg, usize);
-	case _IOC_NR(RESMAP_IOC_RESIDENCY):
-		return resmap_ioctl_residency(uarg, usize);
-	default:
-		return -ENOTTY;
-	}
+	return resmap_dispatch(file, cmd, (void __user *)arg);
 }
 
 static int resmap_open(struct inode *inode, struct file *file)
@@ -141,22 +162,26 @@ static int __init resmap_init(void)
 {
 	int err;
 
-	err = resmap_zero_pages_init();
+	err = resmap_area_init();
 	if (err)
 		return err;
 	err = misc_register(&resmap_dev);
 	if (err) {
 		pr_err("cannot register /dev/resmap: %d\n", err);
-		resmap_zero_pages_exit();
+		goto err_area;
 	}
+	return 0;
+
+err_area:
+	resmap_area_exit();
 	return err;
 }
 
 static void __exit resmap_exit(void)
 {
 	misc_deregister(&resmap_dev);
-	resmap_policies_exit();
-	resmap_zero_pages_exit();
+	resmap_area_exit();
+	resmap_policy_exit();
 }
 
 module_init(resmap_init);
@@ -164,4 +189,4 @@ module_exit(resmap_exit);
 
 MODULE_DESCRIPTION("Address-space reservation and NUMA-placed batch mapping");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("0.1");
+MODULE_VERSION("0.2");

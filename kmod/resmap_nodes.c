@@ -19,7 +19,6 @@
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <linux/topology.h>
-#include <linux/uaccess.h>
 #include "resmap.h"
 
 static DEFINE_MUTEX(resmap_tiers_lock);
@@ -113,7 +112,7 @@ u32 resmap_node_tier(int nid)
 }
 
 /* As the node's meminfo: MemTotal is managed pages, MemFree free pages. */
-static void resmap_node_info(int nid, int from, struct resmap_node *info)
+void resmap_node_info(int nid, int from, struct resmap_node *info)
 {
 	pg_data_t *pgdat = NODE_DATA(nid);
 	int z;
@@ -130,36 +129,6 @@ static void resmap_node_info(int nid, int from, struct resmap_node *info)
 		info->total_pages += zone_managed_pages(zone);
 		info->free_pages += zone_page_state(zone, NR_FREE_PAGES);
 	}
-}
-
-long resmap_ioctl_nodes(void __user *uarg, size_t usize)
-{
-	struct resmap_node __user *out;
-	struct resmap_node info;
-	struct resmap_nodes a;
-	int nid, err;
-	u32 n = 0;
-
-	err = resmap_copy_arg(&a, sizeof(a), RESMAP_NODES_SIZE_VER0,
-			      uarg, usize);
-	if (err)
-		return err;
-	if (a.flags || a.pad || memchr_inv(a.reserved, 0, sizeof(a.reserved)))
-		return -EINVAL;
-	if (a.count && !a.nodes)
-		return -EINVAL;
-	out = u64_to_user_ptr(a.nodes);
-	a.caller_node = numa_node_id();
-	for_each_node_state(nid, N_MEMORY) {
-		if (n < a.count) {
-			resmap_node_info(nid, a.caller_node, &info);
-			if (copy_to_user(&out[n], &info, sizeof(info)))
-				return -EFAULT;
-		}
-		n++;
-	}
-	a.count = n;
-	return resmap_put_arg(uarg, usize, &a, sizeof(a));
 }
 
 /* /sys/class/misc/resmap/nodes: "node tier total_pages free_pages". */

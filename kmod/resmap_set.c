@@ -4,12 +4,15 @@
  * that may hold pages, each with the placement its pages are allocated
  * by.  Sets are immutable once published; an edit makes a new one, so
  * the fault path reads them under the mmap read lock with no lock of its
- * own, and ->get_policy under RCU.
+ * own, and ->get_policy under RCU.  Each interval holds a reference on
+ * its policy.  A set holds at most RESMAP_SET_MAX intervals, which bounds
+ * the copy every change makes.
  */
 
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include "resmap.h"
 
@@ -18,7 +21,8 @@ static struct resmap_set *resmap_set_alloc(struct resmap_resv *resv,
 {
 	struct resmap_set *set;
 
-	set = kvmalloc(struct_size(set, iv, cap), GFP_KERNEL_ACCOUNT);
+	set = kvmalloc(struct_size(set, iv, cap),
+		       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!set)
 		return NULL;
 	refcount_set(&set->ref, 1);
@@ -47,53 +51,65 @@ static long resmap_set_pages(const struct resmap_set *set)
 /* Only the memory waits for RCU readers (->get_policy); the rest is now. */
 void resmap_set_put(struct resmap_set *set)
 {
+	unsigned int i;
+
 	if (!set || !refcount_dec_and_test(&set->ref))
 		return;
 	atomic_long_sub(resmap_set_pages(set), &resmap_stats.committed_pages);
+	for (i = 0; i < set->nr; i++)
+		resmap_policy_put(set->iv[i].pol);
 	resmap_resv_put(set->resv);
 	kvfree_rcu(set, rcu);
 }
 
 /*
- * Append [s, e) placed by @pol to @set; callers append in order of start,
- * without overlap.  Touching intervals of the same placement merge.
+ * Append [s, e) placed by @pol to @set, which has room for @cap
+ * intervals; callers append in order of start, without overlap.
+ * Touching intervals of the same placement merge.  False when full.
  */
-static void resmap_set_append(struct resmap_set *set, pgoff_t s, pgoff_t e,
-			      struct mempolicy *pol)
+static bool resmap_set_append(struct resmap_set *set, size_t cap, pgoff_t s,
+			      pgoff_t e, struct mempolicy *pol)
 {
 	struct resmap_iv *last = set->nr ? &set->iv[set->nr - 1] : NULL;
 
 	if (s >= e)
-		return;
+		return true;
 	if (last && last->end == s && last->pol == pol) {
 		last->end = e;
-		return;
+		return true;
 	}
+	if (set->nr >= cap)
+		return false;
 	set->iv[set->nr].start = s;
 	set->iv[set->nr].end = e;
-	set->iv[set->nr].pol = pol;
+	set->iv[set->nr].pol = resmap_policy_dup(pol);
 	set->nr++;
+	return true;
 }
 
 /*
  * A new set: @old with each of the @k edits applied (committed with its
- * placement, or removed), keeping only what lies in the VMA's own offsets
+ * placement, or removed), keeping only what lies in the mapping's offsets
  * [@lo, @hi).  The edits are sorted by start and disjoint.  One pass over
- * both, so a batch of edits to one VMA costs one copy of its set.  NULL
- * if out of memory; @old is untouched either way.
+ * both, so a batch of edits to one set costs one copy of it.  NULL if out
+ * of memory or past RESMAP_SET_MAX intervals; @old is untouched.
  */
 struct resmap_set *resmap_set_merge(const struct resmap_set *old, pgoff_t lo,
 				    pgoff_t hi, const struct resmap_edit *edits,
-				    unsigned int k)
+				    size_t k)
 {
 	const struct resmap_edit end_mark = { .start = hi, .end = hi };
 	const struct resmap_edit *ed;
 	pgoff_t done = lo, s, e;
 	struct resmap_set *set;
-	unsigned int i = 0, j;
+	unsigned int i = 0;
+	size_t cap, j;
 
 	/* Each edit adds itself and may split one interval in two. */
-	set = resmap_set_alloc(old->resv, old->nr + 2 * k);
+	if (k > SIZE_MAX / 2 || check_add_overflow((size_t)old->nr, 2 * k, &cap))
+		cap = SIZE_MAX;
+	cap = min_t(size_t, cap, RESMAP_SET_MAX);
+	set = resmap_set_alloc(old->resv, cap);
 	if (!set)
 		return NULL;
 	for (j = 0; j <= k; j++) {
@@ -102,32 +118,29 @@ struct resmap_set *resmap_set_merge(const struct resmap_set *old, pgoff_t lo,
 		for (; i < old->nr && old->iv[i].start < ed->start; i++) {
 			s = max3(old->iv[i].start, done, lo);
 			e = min3(old->iv[i].end, ed->start, hi);
-			if (s < e)
-				resmap_set_append(set, s, e, old->iv[i].pol);
+			if (!resmap_set_append(set, cap, s, e, old->iv[i].pol))
+				goto too_big;
 			if (old->iv[i].end > ed->start)
 				break;
 		}
-		if (ed->commit)
-			resmap_set_append(set, max(ed->start, lo),
-					  min(ed->end, hi), ed->pol);
+		if (ed->kind == RESMAP_EDIT_COMMIT &&
+		    !resmap_set_append(set, cap, max(ed->start, lo),
+				       min(ed->end, hi), ed->pol))
+			goto too_big;
 		done = max(done, ed->end);
 		while (i < old->nr && old->iv[i].end <= done)
 			i++;
+		if (!(j & 1023))
+			cond_resched();
 	}
 	atomic_long_add(resmap_set_pages(set), &resmap_stats.committed_pages);
 	return set;
-}
 
-/* resmap_set_merge() of one edit. */
-struct resmap_set *resmap_set_edit(const struct resmap_set *old, pgoff_t lo,
-				   pgoff_t hi, pgoff_t start, pgoff_t end,
-				   bool commit, struct mempolicy *pol)
-{
-	const struct resmap_edit ed = {
-		.start = start, .end = end, .pol = pol, .commit = commit,
-	};
-
-	return resmap_set_merge(old, lo, hi, &ed, 1);
+too_big:
+	/* resmap_set_put() takes back what it counts. */
+	atomic_long_add(resmap_set_pages(set), &resmap_stats.committed_pages);
+	resmap_set_put(set);
+	return NULL;
 }
 
 /* The interval holding @pgoff, or NULL if it is not committed. */
@@ -147,6 +160,23 @@ const struct resmap_iv *resmap_set_find(const struct resmap_set *set,
 			return &set->iv[mid];
 	}
 	return NULL;
+}
+
+/* The first interval ending after @pgoff, or NULL. */
+const struct resmap_iv *resmap_set_next(const struct resmap_set *set,
+					pgoff_t pgoff)
+{
+	unsigned int lo = 0, hi = set->nr;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (set->iv[mid].end <= pgoff)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < set->nr ? &set->iv[lo] : NULL;
 }
 
 /* Whether all of [start, end) is committed. */

@@ -102,6 +102,8 @@ int main(int argc, char **argv)
 			return 1;
 		memset(sqe, 0, sizeof(*sqe));
 		sqe->opcode = IORING_OP_URING_CMD;
+		/* Run from the core's copy of the SQE (resmap.rst, io_uring). */
+		sqe->flags = IOSQE_ASYNC;
 		sqe->fd = fd;
 		sqe->cmd_op = RESMAP_IOC_BATCH;
 		((struct resmap_uring_cmd *)sqe->cmd)->arg = (unsigned long)&b;

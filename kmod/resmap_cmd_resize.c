@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * resmap: RESIZE, growing or shrinking a committed extent in place.
+ * resmap: RESMAP_IOC_RESIZE, growing or shrinking a committed extent in
+ * place.  Documentation/userspace-api/resmap.rst, "RESMAP_IOC_RESIZE".
  *
  * Growth commits the pages after the extent inside its own reservation
  * and, where the extent reaches the reservation's end, first extends the
- * reservation with a new VMA right after it, mapped with
+ * reservation with a new mapping right after it, mapped with
  * MAP_FIXED_NOREPLACE so that nothing is ever replaced.  The extent never
  * moves: if the space is taken, ENOSPC and nothing changed.
  */
@@ -19,22 +20,25 @@
 /*
  * Where the reservation holding @start stops being mapped contiguously
  * from @start, looking no further than @limit; 0 (with *@resv unset) if
- * @start is not in a reservation.  mmap lock held.
+ * @start is not in a reservation.
  */
 static unsigned long resmap_resv_reach(struct mm_struct *mm,
 				       unsigned long start, unsigned long limit,
 				       struct resmap_resv **resv)
 {
 	struct vm_area_struct *vma = find_vma(mm, start);
-	unsigned long addr = start;
+	unsigned long addr;
 
+	mmap_assert_locked(mm);
 	if (!vma || vma->vm_start > start || !resmap_vma_is_ours(vma))
 		return 0;
 	*resv = resmap_vma_resv(vma);
-	while (vma && vma->vm_start == addr && addr < limit &&
-	       resmap_vma_is_ours(vma) && resmap_vma_resv(vma) == *resv) {
-		addr = vma->vm_end;
+	/* From the VMA holding @start, which need not begin there. */
+	for (addr = vma->vm_end; addr < limit; addr = vma->vm_end) {
 		vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start != addr || !resmap_vma_is_ours(vma) ||
+		    resmap_vma_resv(vma) != *resv)
+			break;
 	}
 	return addr;
 }
@@ -44,7 +48,7 @@ static unsigned long resmap_resv_reach(struct mm_struct *mm,
  * growing to @new_end, that the reservation either covers the growth or
  * is followed by free address space up to @new_end.  Returns with a
  * reference on the reservation in *@resv, where it ends in *@reach, and
- * the placement of the extent's last page in *@pol.
+ * the placement of the extent's last page (referenced) in *@pol.
  */
 static int resmap_resize_check(struct mm_struct *mm, unsigned long start,
 			       unsigned long old_end, unsigned long new_end,
@@ -68,72 +72,65 @@ static int resmap_resize_check(struct mm_struct *mm, unsigned long start,
 		refcount_inc(&(*resv)->ref);
 		/* Growth is placed as the extent's last page is. */
 		last = find_vma(mm, old_end - 1);
-		*pol = resmap_set_policy(last->vm_private_data,
-					 resmap_pgoff(last, old_end - 1));
+		*pol = resmap_policy_dup(resmap_set_policy(resmap_vma_set(last),
+							   resmap_pgoff(last, old_end - 1)));
 	}
 	mmap_read_unlock(mm);
 	return err;
 }
 
-static int resmap_resize(struct mm_struct *mm, unsigned long start,
-			 unsigned long old_end, unsigned long new_end,
-			 bool populate)
+int resmap_cmd_resize(struct resmap_call *call)
 {
+	struct resmap_resize *r = call->arg;
+	unsigned long start = r->addr, old_end, new_end, reach, ext = 0;
+	struct resmap_txn_op op = {
+		.populate = r->flags & RESMAP_RESIZE_POPULATE,
+	};
 	struct resmap_resv *resv;
-	unsigned long reach, ext = 0;
-	struct mempolicy *pol;
 	int err;
 
-	err = resmap_resize_check(mm, start, old_end, new_end, &resv, &reach,
-				  &pol);
+	if ((r->flags & ~RESMAP_RESIZE_POPULATE) || r->pad ||
+	    !resmap_zeroed(r->reserved))
+		return -EINVAL;
+	if (!resmap_range_ok(r->addr, r->old_len) || !r->new_len ||
+	    !PAGE_ALIGNED(r->new_len))
+		return -EINVAL;
+	/* Growth past the end of the address space cannot be in place. */
+	if (!resmap_range_ok(r->addr, r->new_len))
+		return -ENOSPC;
+	old_end = start + r->old_len;
+	new_end = start + r->new_len;
+
+	err = resmap_resize_check(call->mm, start, old_end, new_end, &resv,
+				  &reach, &op.pol);
 	if (err)
 		return err;
-	if (new_end <= old_end) {
-		if (new_end < old_end)
-			err = resmap_commit(mm, new_end, old_end, false, false,
-					    resv, NULL);
+	if (new_end == old_end)
+		goto out;
+	if (new_end < old_end) {
+		op.start = new_end;
+		op.end = old_end;
+		op.kind = RESMAP_EDIT_DECOMMIT;
+		op.populate = false;
+		err = resmap_txn_run(call->mm, &op, resv);
 		goto out;
 	}
 	if (reach < new_end) {
-		ext = resmap_map(resv, reach, new_end - reach);
+		ext = resmap_map(resv, reach, new_end - reach, PAGE_SIZE);
 		if (IS_ERR_VALUE(ext)) {
 			/* Taken since we looked: as if it had been then. */
 			err = ext == -EEXIST ? -ENOSPC : (int)ext;
 			goto out;
 		}
 	}
-	err = resmap_commit(mm, old_end, new_end, true, populate, resv, pol);
+	op.start = old_end;
+	op.end = new_end;
+	op.kind = RESMAP_EDIT_COMMIT;
+	err = resmap_txn_run(call->mm, &op, resv);
 	if (err && ext)
-		resmap_unmap_own(mm, ext, new_end, resv);
+		resmap_unmap_own(call->mm, ext, new_end, resv);
 out:
+	resmap_policy_put(op.pol);
 	resmap_resv_put(resv);
 	return err;
-}
-
-long resmap_ioctl_resize(void __user *uarg, size_t usize)
-{
-	struct mm_struct *mm = current->mm;
-	struct resmap_resize r;
-	int err;
-
-	err = resmap_copy_arg(&r, sizeof(r), RESMAP_RESIZE_SIZE_VER0,
-			      uarg, usize);
-	if (err)
-		return err;
-	if ((r.flags & ~RESMAP_RESIZE_POPULATE) || r.pad ||
-	    memchr_inv(r.reserved, 0, sizeof(r.reserved)))
-		return -EINVAL;
-	if (!r.old_len || !r.new_len || !PAGE_ALIGNED(r.addr) ||
-	    !PAGE_ALIGNED(r.old_len) || !PAGE_ALIGNED(r.new_len) ||
-	    r.old_len > TASK_SIZE || r.addr > TASK_SIZE - r.old_len)
-		return -EINVAL;
-	if (!mm)
-		return -EINVAL;
-	/* Growth past the end of the address space cannot be in place. */
-	if (r.new_len > TASK_SIZE || r.addr > TASK_SIZE - r.new_len)
-		return -ENOSPC;
-
-	return resmap_resize(mm, r.addr, r.addr + r.old_len,
-			     r.addr + r.new_len,
-			     r.flags & RESMAP_RESIZE_POPULATE);
 }
