@@ -412,6 +412,137 @@ TEST_F(rg, move_privileged_may_move_shared_pages)
 	move_cow_shared(_metadata, self->fd, self->pg, 0);
 }
 
+#define KSM "/sys/kernel/mm/ksm/"
+
+static long ksm_read(const char *name)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), KSM "%s", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static int ksm_write(const char *name, long v)
+{
+	char path[128];
+	FILE *f;
+	int bad;
+
+	snprintf(path, sizeof(path), KSM "%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	bad = fprintf(f, "%ld\n", v) < 0;
+	return fclose(f) || bad ? -1 : 0;
+}
+
+/*
+ * 6, KSM: 4 committed pages of a reservation and 4 anonymous pages of
+ * another process (of another user), all the same bytes, merged by KSM.
+ * An unprivileged MOVE of the reservation moves none of them, and the
+ * other process's pages stay on node 0.
+ */
+TEST_F_TIMEOUT(rg, move_unprivileged_leaves_ksm_pages, 90)
+{
+	long pg = self->pg, run = ksm_read("run");
+	long scan = ksm_read("pages_to_scan"), sleep_ms = ksm_read("sleep_millisecs");
+	int ready[2], go[2], done[2], status;
+	pid_t other, mover;
+	char c;
+
+	if (getuid() != 0)
+		SKIP(return, "needs root");
+	if (run < 0 || access(KSM "run", W_OK))
+		SKIP(return, "no KSM in this kernel");
+	ASSERT_EQ(0, pin_to_cpu0());
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(done));
+	other = fork();
+	if (other == 0) {
+		char *a = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (a == MAP_FAILED)
+			_exit(4);
+		memset(a, 0x5a, 4 * pg);
+		if (madvise(a, 4 * pg, MADV_MERGEABLE) ||
+		    setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(5);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(3);
+		if (pages_on(a, 4, 0) != 4)
+			_exit(1);
+		for (long i = 0; i < 4 * pg; i += 256)
+			if (a[i] != 0x5a)
+				_exit(2);
+		_exit(0);
+	}
+	ASSERT_LT(0, other);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	mover = fork();
+	if (mover == 0) {
+		char *p = reserve(self->fd, 4 * pg, 0, NULL);
+		long shared0 = ksm_read("pages_sharing");
+		struct resmap_op o;
+		int i;
+
+		if (!p || op1(self->fd, RESMAP_OP_COMMIT, p, 4 * pg,
+			      RESMAP_OP_F_POPULATE, RESMAP_PLACE_STRICT, 0, 0))
+			_exit(10);
+		memset(p, 0x5a, 4 * pg);
+		if (madvise(p, 4 * pg, MADV_MERGEABLE))
+			_exit(11);	/* KSM refuses the reservation */
+		ksm_write("pages_to_scan", 4096);
+		ksm_write("sleep_millisecs", 0);
+		ksm_write("run", 1);
+		for (i = 0; i < 300; i++) {
+			if (ksm_read("pages_sharing") >= shared0 + 7)
+				break;
+			usleep(100 * 1000);
+		}
+		if (i == 300)
+			_exit(12);	/* never merged */
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(13);
+		o = op_of(RESMAP_OP_MOVE, p, 4 * pg, 0, RESMAP_PLACE_STRICT, 1, 0);
+		if (batch(self->fd, &o, 1, 0, NULL))
+			_exit(14);
+		if (write(done[1], &o.moved, 1) != 1)
+			_exit(15);
+		_exit(0);
+	}
+	ASSERT_LT(0, mover);
+	ASSERT_EQ(mover, waitpid(mover, &status, 0));
+	ksm_write("run", run);
+	ksm_write("pages_to_scan", scan);
+	ksm_write("sleep_millisecs", sleep_ms);
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	if (WIFEXITED(status) && (WEXITSTATUS(status) == 11 ||
+				  WEXITSTATUS(status) == 12)) {
+		waitpid(other, &status, 0);
+		SKIP(return, "KSM did not merge the pages (%s)",
+		     WEXITSTATUS(status) == 11 ? "madvise refused" : "30 s");
+	}
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("mover: status %#x", status);
+	ASSERT_EQ(1, read(done[0], &c, 1));
+	EXPECT_EQ(0, c) TH_LOG("MOVE moved %d KSM pages", c);
+	ASSERT_EQ(other, waitpid(other, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("the other user's pages: status %#x (1: moved)", status);
+}
+
 /*
  * 7: FORK_SHARE, one page committed in a 2 MiB-aligned range; after
  * MADV_COLLAPSE (which may fail) the uncommitted pages still SIGSEGV.
