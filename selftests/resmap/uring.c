@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/utsname.h>
 #include <liburing.h>
 #include <linux/resmap.h>
 
@@ -15,24 +16,42 @@
 
 #define DEPTH 64
 
-/* Queue command @cmd with argument @arg; @tag comes back in user_data. */
-static int queue_cmd(struct io_uring *ring, int fd, unsigned int cmd,
-		     void *arg, __u64 reserved, __u64 tag)
+/*
+ * Queue command @cmd with argument @arg and SQE flags @flags; @tag comes
+ * back in user_data.  The queued SQE, or NULL.
+ */
+static struct io_uring_sqe *queue_cmd_flags(struct io_uring *ring, int fd,
+					    unsigned int cmd, void *arg,
+					    __u64 reserved, __u64 tag,
+					    unsigned int flags)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 	struct resmap_uring_cmd *c;
 
 	if (!sqe)
-		return -1;
+		return NULL;
 	memset(sqe, 0, sizeof(*sqe));
 	sqe->opcode = IORING_OP_URING_CMD;
 	sqe->fd = fd;
 	sqe->cmd_op = cmd;
 	sqe->user_data = tag;
+	sqe->flags = flags;
 	c = (struct resmap_uring_cmd *)sqe->cmd;
 	c->arg = (unsigned long)arg;
 	c->reserved = reserved;
-	return 0;
+	return sqe;
+}
+
+/*
+ * Every command the module must run is submitted with IOSQE_ASYNC: where
+ * io_uring does not copy the SQE before issue (6.12), the module refuses
+ * a command without it (EOPNOTSUPP), see sqe_must_be_async below.
+ */
+static int queue_cmd(struct io_uring *ring, int fd, unsigned int cmd,
+		     void *arg, __u64 reserved, __u64 tag)
+{
+	return queue_cmd_flags(ring, fd, cmd, arg, reserved, tag,
+			       IOSQE_ASYNC) ? 0 : -1;
 }
 
 /* Submit what is queued and collect @n completions: res by tag. */
@@ -191,6 +210,207 @@ TEST_F(ur, same_errors_as_ioctl)
 	ASSERT_EQ(0, complete(&self->ring, 1, res));
 	EXPECT_EQ(-EINVAL, res[0]);
 	EXPECT_EQ(0, munmap(anon, pg));
+}
+
+/* The running kernel's major.minor as major * 1000 + minor. */
+static int kernel_version(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return -1;
+	return major * 1000 + minor;
+}
+
+/*
+ * Without IOSQE_ASYNC: 6.12's io_uring issues a command with the SQE
+ * still in the ring, where the application may have rewritten it, so
+ * the module refuses (EOPNOTSUPP, nothing done); 6.1 copies the SQE and
+ * the command runs.  Other kernels may do either, consistently.
+ */
+TEST_F(ur, sqe_must_be_async_where_not_copied)
+{
+	long pg = self->pg;
+	char *p = reserve(self->fd, 4 * pg, 0, NULL);
+	struct resmap_range r = { .addr = (unsigned long)p, .len = pg };
+	int res[1] = { 1 }, ver = kernel_version();
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, queue_cmd_flags(&self->ring, self->fd,
+					RESMAP_IOC_COMMIT, &r, 0, 0, 0));
+	ASSERT_EQ(0, complete(&self->ring, 1, res));
+	if (ver == 6012) {
+		EXPECT_EQ(-EOPNOTSUPP, res[0]);
+	} else if (ver == 6001) {
+		EXPECT_EQ(0, res[0]);
+	} else {
+		EXPECT_TRUE(res[0] == 0 || res[0] == -EOPNOTSUPP);
+	}
+	EXPECT_EQ(res[0] ? SIGSEGV : 0, touch_signal(p, 1));
+	/* With IOSQE_ASYNC it always runs. */
+	EXPECT_EQ(0, uring_cmd1(&self->ring, self->fd, RESMAP_IOC_COMMIT, &r));
+	EXPECT_EQ(0, touch_signal(p, 1));
+	EXPECT_EQ(0, munmap(p, 4 * pg));
+}
+
+/* Two ranges of 4 pages, committed and filled with 'A' and 'B'. */
+static void two_ranges(struct __test_metadata *_metadata, int fd, long pg,
+		       char **a, char **b)
+{
+	*a = reserve(fd, 4 * pg, 0, NULL);
+	*b = reserve(fd, 4 * pg, 0, NULL);
+	ASSERT_NE(NULL, *a);
+	ASSERT_NE(NULL, *b);
+	ASSERT_EQ(0, range_cmd(fd, RESMAP_IOC_COMMIT, *a, 4 * pg, 0));
+	ASSERT_EQ(0, range_cmd(fd, RESMAP_IOC_COMMIT, *b, 4 * pg, 0));
+	memset(*a, 'A', 4 * pg);
+	memset(*b, 'B', 4 * pg);
+}
+
+/*
+ * After a DECOMMIT of A whose SQ slot was rewritten to name B once
+ * submitted, with result @res: B is untouched, and A is decommitted or
+ * the command was refused (EOPNOTSUPP) with A untouched.
+ */
+static void only_a_decommitted(struct __test_metadata *_metadata, long pg,
+			       char *a, char *b, int res)
+{
+	for (long i = 0; i < 4 * pg; i += 512) {
+		ASSERT_EQ(0, touch_signal(b + i, 0)) TH_LOG("B decommitted");
+		ASSERT_EQ('B', b[i]) TH_LOG("B's contents lost at %ld", i);
+	}
+	if (res == 0) {
+		EXPECT_EQ(SIGSEGV, touch_signal(a, 0)) TH_LOG("A still committed");
+	} else {
+		EXPECT_EQ(-EOPNOTSUPP, res);
+		EXPECT_EQ('A', a[0]);
+	}
+	munmap(a, 4 * pg);
+	munmap(b, 4 * pg);
+}
+
+/* Point the queued command's argument at @arg, as an application may. */
+static void rewrite_slot(struct io_uring_sqe *sqe, void *arg)
+{
+	struct resmap_uring_cmd *c = (struct resmap_uring_cmd *)sqe->cmd;
+
+	__atomic_store_n(&c->arg, (unsigned long)arg, __ATOMIC_RELEASE);
+}
+
+/* The slot-rewrite tests, with and without IOSQE_ASYNC. */
+FIXTURE(slot) {
+	int fd;
+	long pg;
+	struct io_uring ring;
+};
+
+FIXTURE_VARIANT(slot) {
+	unsigned int flags;	/* SQE flags of the command under test */
+};
+
+FIXTURE_VARIANT_ADD(slot, async) {
+	.flags = IOSQE_ASYNC,
+};
+
+FIXTURE_VARIANT_ADD(slot, plain) {
+	.flags = 0,
+};
+
+FIXTURE_SETUP(slot)
+{
+	int err;
+
+	self->pg = page_size();
+	self->fd = open(RESMAP_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	err = io_uring_queue_init(DEPTH, &self->ring, 0);
+	ASSERT_EQ(0, err) TH_LOG("io_uring_queue_init: %s", strerror(-err));
+}
+
+FIXTURE_TEARDOWN(slot)
+{
+	io_uring_queue_exit(&self->ring);
+	close(self->fd);
+}
+
+/*
+ * A linked command: it is issued only after the read ahead of it
+ * completes, by which time its SQ slot names range B.  Only A may go.
+ */
+TEST_F(slot, linked_cmd_never_reads_a_rewritten_slot)
+{
+	long pg = self->pg;
+	struct resmap_range ra, rb;
+	struct io_uring_sqe *sqe, *cmd;
+	struct io_uring_cqe *cqe;
+	int pfd[2], res = 1;
+	char *a, *b, buf[1];
+
+	two_ranges(_metadata, self->fd, pg, &a, &b);
+	ASSERT_EQ(0, pipe(pfd));
+	ra = (struct resmap_range) { .addr = (unsigned long)a, .len = 4 * pg };
+	rb = (struct resmap_range) { .addr = (unsigned long)b, .len = 4 * pg };
+	sqe = io_uring_get_sqe(&self->ring);
+	ASSERT_NE(NULL, sqe);
+	io_uring_prep_read(sqe, pfd[0], buf, 1, 0);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe->user_data = 100;
+	cmd = queue_cmd_flags(&self->ring, self->fd, RESMAP_IOC_DECOMMIT, &ra,
+			      0, 1, variant->flags);
+	ASSERT_NE(NULL, cmd);
+	ASSERT_EQ(2, io_uring_submit(&self->ring));
+	rewrite_slot(cmd, &rb);
+	ASSERT_EQ(1, write(pfd[1], "x", 1));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
+		if (cqe->user_data == 1)
+			res = cqe->res;
+		else
+			EXPECT_EQ(1, cqe->res);
+		io_uring_cqe_seen(&self->ring, cqe);
+	}
+	TH_LOG("linked DECOMMIT: %d", res);
+	only_a_decommitted(_metadata, pg, a, b, res);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
+/*
+ * A command punted to io-wq: with one bounded worker, busy with a long
+ * COMMIT|POPULATE, the command waits in the queue while its SQ slot is
+ * rewritten.  Only A may go.
+ */
+TEST_F(slot, punted_cmd_never_reads_a_rewritten_slot)
+{
+	long pg = self->pg;
+	const size_t big = 64UL << 20;
+	char *busy = reserve(self->fd, big, 0, NULL);
+	struct resmap_range rbusy = { .addr = (unsigned long)busy, .len = big,
+				      .flags = RESMAP_COMMIT_POPULATE };
+	struct resmap_range ra, rb;
+	struct io_uring_sqe *cmd;
+	unsigned int workers[2] = { 1, 0 };
+	int res[2] = { 1, 1 };
+	char *a, *b;
+
+	ASSERT_NE(NULL, busy);
+	two_ranges(_metadata, self->fd, pg, &a, &b);
+	ASSERT_EQ(0, io_uring_register_iowq_max_workers(&self->ring, workers));
+	ra = (struct resmap_range) { .addr = (unsigned long)a, .len = 4 * pg };
+	rb = (struct resmap_range) { .addr = (unsigned long)b, .len = 4 * pg };
+	ASSERT_EQ(0, queue_cmd(&self->ring, self->fd, RESMAP_IOC_COMMIT,
+			       &rbusy, 0, 0));
+	cmd = queue_cmd_flags(&self->ring, self->fd, RESMAP_IOC_DECOMMIT, &ra,
+			      0, 1, variant->flags);
+	ASSERT_NE(NULL, cmd);
+	ASSERT_EQ(2, io_uring_submit(&self->ring));
+	rewrite_slot(cmd, &rb);
+	ASSERT_EQ(0, complete(&self->ring, 2, res));
+	EXPECT_EQ(0, res[0]);
+	TH_LOG("punted DECOMMIT: %d", res[1]);
+	only_a_decommitted(_metadata, pg, a, b, res[1]);
+	munmap(busy, big);
 }
 
 TEST_HARNESS_MAIN

@@ -67,6 +67,14 @@ load_modules() {
 	done
 }
 
+# A low watchdog, so that a command which never reschedules, or a task
+# blocked for long, is reported in dmesg (which the host scans): a soft
+# lockup after 2 x 5 s on a CPU, a hung task after 20 s in D state.
+[ -w /proc/sys/kernel/watchdog_thresh ] &&
+	echo 5 > /proc/sys/kernel/watchdog_thresh
+[ -w /proc/sys/kernel/hung_task_timeout_secs ] &&
+	echo 20 > /proc/sys/kernel/hung_task_timeout_secs
+
 echo RESMAP-TAP-BEGIN
 echo "# testbed: kernel $(uname -r), cx16 $(grep -qw cx16 /proc/cpuinfo && echo on || echo off)"
 if step "kernel modules for the test bed load" load_modules &&
