@@ -511,7 +511,7 @@ static void print_by_node(const uint64_t *pages, uint64_t unit)
 		if (json) {
 			printf("%s\"%d\":%" PRIu64, first ? "" : ",", i, pages[i] * unit);
 		} else {
-			printf("%snode %d ", first ? "" : ", ", i);
+			printf("%snode %d: ", first ? "" : ", ", i);
 			print_bytes(pages[i] * unit);
 		}
 		first = false;
