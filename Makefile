@@ -18,6 +18,8 @@
 #   make uninstall       remove what make install installed (same variables)
 #   make modules_install resmap.ko into /lib/modules/<release>/ (KVER or KDIR;
 #                        INSTALL_MOD_PATH=, INSTALL_MOD_DIR= as for any module)
+#   make install-dkms    the module's sources for DKMS in /usr/src/resmap-<version>
+#                        (DESTDIR=, DKMSDIR=); then dkms install resmap/<version>
 
 CACHE ?= $(CURDIR)/.cache
 BUILD ?= $(CURDIR)/build
@@ -39,7 +41,8 @@ kmoddir = $(BUILD)/kmod-$(notdir $(realpath $(1)))
 
 .PHONY: all deps modules module-in shim selftests lint check host-check \
 	vm-check vm-run demo bench check-debug debug-kernel fuzz clean \
-	install uninstall install-python uninstall-python modules_install
+	install uninstall install-python uninstall-python modules_install \
+	install-dkms uninstall-dkms
 
 all: modules shim selftests
 
@@ -87,6 +90,19 @@ uninstall: uninstall-python
 # install and uninstall go here (and a binary package in debian/).
 install-python uninstall-python:
 	@:
+
+# What DKMS builds the module from: Kbuild and its sources, nothing else.
+VERSION := $(shell cat $(CURDIR)/VERSION)
+DKMSDIR ?= /usr/src
+DKMS_SRC = $(DESTDIR)$(DKMSDIR)/resmap-$(VERSION)
+install-dkms:
+	install -d $(DKMS_SRC)/kmod $(DKMS_SRC)/uapi/linux
+	install -m 0644 Kbuild dkms.conf $(DKMS_SRC)/
+	install -m 0644 $(wildcard kmod/*.[ch]) $(DKMS_SRC)/kmod/
+	install -m 0644 uapi/linux/resmap.h $(DKMS_SRC)/uapi/linux/
+
+uninstall-dkms:
+	rm -rf $(DKMS_SRC)
 
 # The module, like any out-of-tree module: Kbuild's modules_install with
 # INSTALL_MOD_PATH (a root to install under) and INSTALL_MOD_DIR (default
