@@ -56,18 +56,8 @@ unpack() {
 }
 check "the packages unpack into a scratch root" unpack
 
-lib=$root/usr/lib/$multiarch
-pc() {
-	PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR="$lib/pkgconfig" \
-		PKG_CONFIG_SYSROOT_DIR="$root" pkg-config "$@" resmap-shim
-}
-program() {
-	gcc -std=c11 -Wall -Werror "$here/hello.c" $(pc --cflags --libs) \
-		-o "$scratch/hello" &&
-	LD_LIBRARY_PATH=$lib ldd "$scratch/hello" | grep -q "$lib/libresmap-shim.so.1" &&
-	LD_LIBRARY_PATH=$lib "$scratch/hello"
-}
-check "a program built with pkg-config runs against the packaged library" program
+check "a program built with pkg-config runs against the packaged library" \
+	hello_against "$root" "/usr/lib/$multiarch"
 check "the packaged resmapctl runs" "$root/usr/sbin/resmapctl" --version
 
 # The packaged module sources, built by DKMS for one kernel (dkms.sh

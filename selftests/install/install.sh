@@ -66,26 +66,12 @@ symbol_versions() {
 }
 check "symbol versions: API in RESMAP_SHIM_1.0, malloc family unversioned" symbol_versions
 
-pc() {
-	PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR="$lib/pkgconfig" \
-		PKG_CONFIG_SYSROOT_DIR="$dest" pkg-config "$@" resmap-shim
-}
-build_shared() {
-	gcc -std=c11 -Wall -Werror "$here/hello.c" $(pc --cflags --libs) \
-		-o "$scratch/hello" &&
-	readelf -d "$scratch/hello" | grep -q 'NEEDED.*\[libresmap-shim.so.1\]' &&
-	readelf --dyn-syms -W "$scratch/hello" | grep -q 'batch_alloc5@RESMAP_SHIM_1.0'
-}
-check "pkg-config --cflags --libs resmap-shim builds a program" build_shared
-run_shared() {
-	LD_LIBRARY_PATH=$lib ldd "$scratch/hello" | grep -q "$so" &&
-	LD_LIBRARY_PATH=$lib "$scratch/hello"
-}
-check "the program runs against the installed library" run_shared
+check "a program built with pkg-config runs against the installed library" \
+	hello_against "$dest" "$prefix/lib"
 
 build_static() {
 	gcc -std=c11 -Wall -Werror -static "$here/hello.c" \
-		$(pc --cflags --static --libs) -o "$scratch/hello-static" 2>&1 &&
+		$(pc "$dest" "$prefix/lib" --cflags --static --libs) -o "$scratch/hello-static" 2>&1 &&
 	"$scratch/hello-static"
 }
 check "the static library links and runs (pkg-config --static)" build_static
