@@ -69,7 +69,7 @@ done
 installed() {
 	dk status -m resmap > "$scratch/status" || return 1
 	cat "$scratch/status"
-	[ "$(grep -c ': installed' "$scratch/status")" -eq "$(echo $KVERS | wc -w)" ]
+	[ "$(grep -c ': installed' "$scratch/status")" -eq "$(echo "$KVERS" | wc -w)" ]
 }
 check "dkms status: installed for every kernel" installed
 removed() {

@@ -27,9 +27,11 @@ expect_files() {
 		 share/man/man4/resmap.4 share/man/man8/resmapctl.8; do
 		[ -e "$dest$prefix/$f" ] || { echo "missing $prefix/$f"; missing=1; }
 	done
-	[ "$(readlink "$lib/libresmap-shim.so")" = libresmap-shim.so.1 ] &&
-	[ "$(readlink "$so")" = libresmap-shim.so.1.0.0 ] || {
-		ls -l "$lib"; missing=1; }
+	if [ "$(readlink "$lib/libresmap-shim.so")" != libresmap-shim.so.1 ] ||
+	   [ "$(readlink "$so")" != libresmap-shim.so.1.0.0 ]; then
+		ls -l "$lib"
+		missing=1
+	fi
 	return $missing
 }
 check "installed files and links" expect_files
