@@ -210,17 +210,20 @@ static void get_nodes(struct nodes *out)
 {
 	int fd = open_device();
 	struct resmap_nodes a = { 0 };
+	uint32_t room;
 
 	if (ioctl(fd, RESMAP_IOC_NODES, &a) < 0)
 		die(1, "RESMAP_IOC_NODES: %s", strerror(errno));
-	out->n = calloc(a.count ? a.count : 1, sizeof(*out->n));
+	room = a.count ? a.count : 1;
+	out->n = calloc(room, sizeof(*out->n));
 	if (!out->n)
 		die(1, "out of memory");
 	a.nodes = (uintptr_t)out->n;
+	a.count = room;
 	if (ioctl(fd, RESMAP_IOC_NODES, &a) < 0)
 		die(1, "RESMAP_IOC_NODES: %s", strerror(errno));
-	out->count = a.count;	/* nodes cannot come and go between the calls
-				   in a way that matters for a report */
+	/* A node brought online between the two calls is not reported. */
+	out->count = a.count < room ? a.count : room;
 	out->caller_node = a.caller_node;
 	close(fd);
 }
@@ -649,15 +652,14 @@ static const struct resv *find_resv(const struct resvs *rs, pid_t pid,
 		    page_size);
 	/* Adjacent mappings of one reservation may be split: walk them. */
 	for (size_t i = 0; i < rs->n; i++) {
-		uint64_t at = addr;
+		uint64_t at = rs->v[i].end;
 
-		if (rs->v[i].start > addr || rs->v[i].end <= addr)
+		if (rs->v[i].start > addr || at <= addr)
 			continue;
-		for (size_t j = i; j < rs->n && rs->v[j].start == at; j++) {
+		for (size_t j = i + 1; at < end && j < rs->n && rs->v[j].start == at; j++)
 			at = rs->v[j].end;
-			if (at >= end)
-				return &rs->v[i];
-		}
+		if (at >= end)
+			return &rs->v[i];
 		break;
 	}
 	die(1, "0x%" PRIx64 "-0x%" PRIx64 " is not inside resmap reservations of "

@@ -173,6 +173,14 @@ where_is() {
 	[ "$r" = "$1 $pages" ] || { echo "the target's residency differs"; return 1; }
 }
 check "where: all pages on node 0, as RESMAP_IOC_RESIDENCY says" where_is 0
+inside() {
+	j=$("$ctl" --json where "$pid" $((addr + page + 1)) $((2 * page))) || return 1
+	echo "$j"
+	echo "$j" | grep -q "\"pages_by_node\":{\"0\":2}"
+}
+check "where: two pages from inside the reservation" inside
+check "where across the reservation's end: exit 1" \
+	expect 1 "$ctl" where "$pid" $((addr + len - page)) $((2 * page))
 
 pmem=$(awk '$2 == "pmem" { print $1; exit }' /sys/class/misc/resmap/nodes)
 if [ -n "$pmem" ]; then
