@@ -96,4 +96,19 @@ uninstalled() {
 }
 check "make uninstall removes every installed file" uninstalled
 
+# The module, as any out-of-tree module installs (built if it is not).
+. "$TOP/selftests/vm/kernels.sh"
+modules_install() {
+	local abi
+	abi=$(kernel_abi 6.1) || return 1
+	make -C "$TOP" -s BUILD="$BUILD" KVER=6.1 INSTALL_MOD_PATH="$scratch/mods" \
+		modules_install &&
+	find "$scratch/mods/lib/modules/$abi/updates" -name 'resmap.ko*' | grep .
+}
+if [ -d "/usr/src/linux-headers-$(kernel_abi 6.1 2> /dev/null)" ]; then
+	check "make modules_install INSTALL_MOD_PATH (6.1)" modules_install
+else
+	skip "make modules_install" "no 6.1 headers (make deps)"
+fi
+
 finish
