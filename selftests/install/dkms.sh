@@ -61,10 +61,15 @@ for k in $KVERS; do
 	mkdir -p "$scratch/modules/$abi"
 	check "dkms build for $abi" dk build -m resmap -v "$version" -k "$abi" \
 		--kernelsourcedir "/usr/src/linux-headers-$abi"
+	if [ "$(id -u)" -ne 0 ]; then
+		skip "dkms install for $abi" "dkms install needs root, even into a scratch tree"
+		continue
+	fi
 	check "dkms install for $abi" dk install -m resmap -v "$version" -k "$abi" \
 		--kernelsourcedir "/usr/src/linux-headers-$abi" --no-depmod
 	check "the $abi module is for $abi and links against it" usable "$abi"
 done
+[ "$(id -u)" -eq 0 ] || { finish; exit; }
 
 installed() {
 	dk status -m resmap > "$scratch/status" || return 1
