@@ -214,7 +214,8 @@ check "move of an unaligned range: exit 64" \
 	expect 64 "$ctl" move "$pid" $((addr + 1)) $page pmem
 
 # For the log: what a person sees.
-for c in nodes tiers "stats $pid"; do
+for c in nodes tiers "stats $pid" "where $pid $addr $len" "--json nodes" \
+	 "--json tiers" "--json stats $pid" "--json where $pid $addr $len"; do
 	echo "# \$ resmapctl $c"
 	# shellcheck disable=SC2086
 	"$ctl" $c | sed 's/^/# /'
