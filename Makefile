@@ -13,6 +13,13 @@
 #   make check-debug     the VM tests on a KASAN/lockdep/kmemleak debug kernel
 #   make fuzz            a long fuzzer run in the VM (FUZZ_OPS, FUZZ_LIMIT;
 #                        KVER=debug on the debug kernel)
+#   make install         library, headers, resmap-shim.pc, resmapctl, man pages
+#                        (PREFIX=/usr/local, DESTDIR=, LIBDIR=, MANDIR=...)
+#   make uninstall       remove what make install installed (same variables)
+#   make modules_install resmap.ko into /lib/modules/<release>/ (KVER or KDIR;
+#                        INSTALL_MOD_PATH=, INSTALL_MOD_DIR= as for any module)
+#   make install-dkms    the module's sources for DKMS in /usr/src/resmap-<version>
+#                        (DESTDIR=, DKMSDIR=); then dkms install resmap/<version>
 
 CACHE ?= $(CURDIR)/.cache
 BUILD ?= $(CURDIR)/build
@@ -33,7 +40,9 @@ endif
 kmoddir = $(BUILD)/kmod-$(notdir $(realpath $(1)))
 
 .PHONY: all deps modules module-in shim selftests lint check host-check \
-	vm-check vm-run demo bench check-debug debug-kernel fuzz clean
+	vm-check vm-run demo bench check-debug debug-kernel fuzz clean \
+	install uninstall install-python uninstall-python modules_install \
+	install-dkms uninstall-dkms
 
 all: modules shim selftests
 
@@ -56,6 +65,52 @@ module-in:
 
 shim:
 	@$(MAKE) --no-print-directory -C libshim BUILD=$(BUILD) all san
+
+# Installation.  PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR, SBINDIR
+# and MANDIR pass through to libshim/Makefile, which has their defaults.
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+MANPAGES := $(wildcard Documentation/man/*.[348])
+
+install: install-python
+	@$(MAKE) --no-print-directory -C libshim BUILD=$(BUILD) install
+	@for m in $(MANPAGES); do \
+		s=$${m##*.}; \
+		install -d $(DESTDIR)$(MANDIR)/man$$s && \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
+	done
+
+uninstall: uninstall-python
+	@$(MAKE) --no-print-directory -C libshim BUILD=$(BUILD) uninstall
+	@for m in $(MANPAGES); do \
+		f=$${m##*/}; rm -f $(DESTDIR)$(MANDIR)/man$${f##*.}/$$f; \
+	done
+
+# The Python package (python3-resmap) is issue 16; when it exists, its
+# install and uninstall go here (and a binary package in debian/).
+install-python uninstall-python:
+	@:
+
+# What DKMS builds the module from: Kbuild and its sources, nothing else.
+VERSION := $(shell cat $(CURDIR)/VERSION)
+DKMSDIR ?= /usr/src
+DKMS_SRC = $(DESTDIR)$(DKMSDIR)/resmap-$(VERSION)
+install-dkms:
+	install -d $(DKMS_SRC)/kmod $(DKMS_SRC)/uapi/linux
+	install -m 0644 Kbuild dkms.conf $(DKMS_SRC)/
+	install -m 0644 $(wildcard kmod/*.[ch]) $(DKMS_SRC)/kmod/
+	install -m 0644 uapi/linux/resmap.h $(DKMS_SRC)/uapi/linux/
+
+uninstall-dkms:
+	rm -rf $(DKMS_SRC)
+
+# The module, like any out-of-tree module: Kbuild's modules_install with
+# INSTALL_MOD_PATH (a root to install under) and INSTALL_MOD_DIR (default
+# "updates" here; Kbuild's own default is "extra") from the command line.
+INSTALL_MOD_DIR ?= updates
+modules_install: modules
+	@$(MAKE) -C $(KDIR_SEL) M=$(call kmoddir,$(KDIR_SEL)) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
 
 selftests: shim
 	@test -f $(KSFT)/lib.mk || { echo "kselftest harness missing: run 'make deps'"; exit 1; }

@@ -12,7 +12,7 @@ lib=/usr/lib/x86_64-linux-gnu
 if command -v ldd > /dev/null; then
 	shim=$(ldd "$here/../shim/api" 2>/dev/null | awk '/libresmap-shim/ { print $3 }')
 else
-	shim=$(find / -xdev -name libresmap-shim.so 2>/dev/null | head -n 1)
+	shim=$(find / -xdev -name libresmap-shim.so.1 2>/dev/null | head -n 1)
 fi
 tiny=${BENCH_TINY:-0}
 reps=${REPS:-5}

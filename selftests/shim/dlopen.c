@@ -44,8 +44,11 @@ static struct shim shim;
 
 static int shim_load(void)
 {
-	/* Found through this program's RUNPATH, the build's libshim. */
-	void *h = dlopen("libresmap-shim.so", RTLD_NOW | RTLD_LOCAL);
+	/*
+	 * Found through this program's RUNPATH, the build's libshim, by its
+	 * soname as any program would (the .so link is only for linking).
+	 */
+	void *h = dlopen("libresmap-shim.so.1", RTLD_NOW | RTLD_LOCAL);
 
 	if (!h)
 		return -1;

@@ -20,6 +20,8 @@ packages=(
 	liburing-dev libnuma-dev sparse rsync
 	libjemalloc-dev libmimalloc-dev libmemkind-dev gnuplot-nox
 	clang libclang-rt-14-dev
+	# selftests/install: man pages, DKMS, the Debian packages.
+	groff-base man-db pkgconf dkms dh-dkms debhelper lintian fakeroot dpkg-dev
 	# make check-debug builds a kernel from linux-source-6.1.
 	bc bison flex libelf-dev libssl-dev
 )

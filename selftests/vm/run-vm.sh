@@ -13,7 +13,9 @@
 #                          env: CACHE, BUILD, VM_TIMEOUT seconds,
 #                          VM_RUN=demo to run resmap-demo instead, or
 #                          VM_RUN=<collection>/<program> to run one test,
-#                          VM_ENV="NAME=value ..." for the tests' environment)
+#                          VM_ENV="NAME=value ..." for the tests' environment,
+#                          VM_KO=path to load another resmap.ko, such as the
+#                          one DKMS built: build/dkms/<release>/resmap.ko)
 set -euo pipefail
 
 kver=${1:?usage: run-vm.sh KVER}
@@ -35,6 +37,7 @@ else
 	kernel=$CACHE/kernel/$abi
 	ko=$BUILD/kmod-linux-headers-$abi/resmap.ko
 fi
+ko=${VM_KO:-$ko}
 work=$BUILD/vm-$abi
 root=$work/root
 for f in "$kernel/.done" "$ko"; do
