@@ -265,6 +265,19 @@ void resmap_node_info(int nid, int from, struct resmap_node *info);
 
 /* ---- compatibility with the supported kernels ----------------------- */
 
+/*
+ * mmap_assert_*_locked(); under CONFIG_DEBUG_VM their second half calls
+ * dump_mm(), which 6.1 does not export: lockdep's half alone there.
+ */
+#if defined(CONFIG_DEBUG_VM) && !defined(RESMAP_HAVE_DUMP_MM)
+#define resmap_assert_locked(mm)	lockdep_assert_held(&(mm)->mmap_lock)
+#define resmap_assert_write_locked(mm)	\
+	lockdep_assert_held_write(&(mm)->mmap_lock)
+#else
+#define resmap_assert_locked(mm)	mmap_assert_locked(mm)
+#define resmap_assert_write_locked(mm)	mmap_assert_write_locked(mm)
+#endif
+
 /* Unmap the pages of [addr, addr + size) inside @vma from its page table. */
 static inline void resmap_zap(struct vm_area_struct *vma, unsigned long addr,
 			      unsigned long size)
@@ -293,7 +306,7 @@ static inline void resmap_vm_flags_set(struct vm_area_struct *vma,
  */
 static inline void resmap_vma_write_lock(struct vm_area_struct *vma)
 {
-	mmap_assert_write_locked(vma->vm_mm);
+	resmap_assert_write_locked(vma->vm_mm);
 #ifdef RESMAP_HAVE_VMA_START_WRITE
 	vma_start_write(vma);
 #endif

@@ -456,7 +456,7 @@ static int resmap_area_mmap(struct file *file, struct vm_area_struct *vma)
 	struct resmap_set *set;
 	int err;
 
-	mmap_assert_write_locked(vma->vm_mm);
+	resmap_assert_write_locked(vma->vm_mm);
 
 	if (!!(vma->vm_flags & VM_SHARED) != share)
 		return -EINVAL;

@@ -13,7 +13,7 @@
  * With RESMAP_BATCH_ALL_OR_NOTHING the first failure undoes everything.
  */
 
-#include <linux/interval_tree.h>
+#include <linux/interval_tree_generic.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
@@ -208,6 +208,24 @@ static int resmap_op_prepare(struct mm_struct *mm, const struct resmap_op *op,
 }
 
 /*
+ * The spans of a batch's operations in an interval tree (of our own: the
+ * kernel's lib/interval_tree.c is not built into every kernel).
+ */
+struct resmap_span {
+	struct rb_node rb;
+	unsigned long start;
+	unsigned long last;
+	unsigned long subtree_last;
+};
+
+#define RESMAP_SPAN_START(s)	((s)->start)
+#define RESMAP_SPAN_LAST(s)	((s)->last)
+
+INTERVAL_TREE_DEFINE(struct resmap_span, rb, unsigned long, subtree_last,
+		     RESMAP_SPAN_START, RESMAP_SPAN_LAST, static __maybe_unused,
+		     resmap_span)
+
+/*
  * Fail with EINVAL every operation sharing a page with one listed before
  * it whose own fields are valid: an interval tree of those, queried
  * before each is added, so nested and overlapping spans are all caught
@@ -216,7 +234,7 @@ static int resmap_op_prepare(struct mm_struct *mm, const struct resmap_op *op,
 static int resmap_check_overlap(struct resmap_op *ops, u32 n)
 {
 	struct rb_root_cached root = RB_ROOT_CACHED;
-	struct interval_tree_node *nodes;
+	struct resmap_span *nodes;
 	u32 i;
 
 	nodes = kvmalloc_array(n, sizeof(*nodes),
@@ -228,10 +246,10 @@ static int resmap_check_overlap(struct resmap_op *ops, u32 n)
 			continue;
 		nodes[i].start = ops[i].addr;
 		nodes[i].last = ops[i].addr + ops[i].len - 1;
-		if (interval_tree_iter_first(&root, nodes[i].start,
-					     nodes[i].last))
+		if (resmap_span_iter_first(&root, nodes[i].start,
+					   nodes[i].last))
 			ops[i].result = -EINVAL;
-		interval_tree_insert(&nodes[i], &root);
+		resmap_span_insert(&nodes[i], &root);
 		if (!(i & 1023))
 			cond_resched();
 	}
@@ -325,7 +343,7 @@ static void resmap_run_ops(struct resmap_run *r, struct mm_struct *mm)
 	int err, pass;
 	u32 i;
 
-	mmap_assert_write_locked(mm);
+	resmap_assert_write_locked(mm);
 	err = resmap_run_prepare(r, mm);
 	if (err)
 		goto fail_all;

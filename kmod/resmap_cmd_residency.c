@@ -69,7 +69,7 @@ static int resmap_count_range(struct mm_struct *mm, unsigned long start,
 	pgoff_t pos, stop;
 	int err;
 
-	mmap_assert_locked(mm);
+	resmap_assert_locked(mm);
 	for (addr = start; addr < end; addr = vma->vm_end) {
 		vma = find_vma(mm, addr);
 		vend = min(end, vma->vm_end);

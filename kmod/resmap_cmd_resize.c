@@ -29,7 +29,7 @@ static unsigned long resmap_resv_reach(struct mm_struct *mm,
 	struct vm_area_struct *vma = find_vma(mm, start);
 	unsigned long addr;
 
-	mmap_assert_locked(mm);
+	resmap_assert_locked(mm);
 	if (!vma || vma->vm_start > start || !resmap_vma_is_ours(vma))
 		return 0;
 	*resv = resmap_vma_resv(vma);

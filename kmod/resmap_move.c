@@ -148,7 +148,7 @@ int resmap_move_range(struct mm_struct *mm, unsigned long start,
 	unsigned long addr;
 	int err = 0;
 
-	mmap_assert_write_locked(mm);
+	resmap_assert_write_locked(mm);
 	for (addr = start; addr < end && !err; addr = vma->vm_end) {
 		vma = find_vma(mm, addr);
 		err = resmap_move_vma(vma, addr, min(end, vma->vm_end), nid,

@@ -73,7 +73,7 @@ bool resmap_range_is_ours(struct mm_struct *mm, unsigned long start,
 	struct vm_area_struct *vma;
 	unsigned long addr;
 
-	mmap_assert_locked(mm);
+	resmap_assert_locked(mm);
 	for (addr = start; addr < end; addr = vma->vm_end) {
 		vma = find_vma(mm, addr);
 		if (!vma || vma->vm_start > addr || !resmap_vma_is_ours(vma) ||
@@ -91,7 +91,7 @@ bool resmap_range_is_committed(struct mm_struct *mm, unsigned long start,
 	struct vm_area_struct *vma;
 	unsigned long addr;
 
-	mmap_assert_locked(mm);
+	resmap_assert_locked(mm);
 	for (addr = start; addr < end; addr = vma->vm_end) {
 		vma = find_vma(mm, addr);
 		if (!resmap_set_covers(resmap_vma_set(vma),
@@ -109,7 +109,7 @@ bool resmap_range_has_shared(struct mm_struct *mm, unsigned long start,
 	struct vm_area_struct *vma;
 	unsigned long addr;
 
-	mmap_assert_locked(mm);
+	resmap_assert_locked(mm);
 	for (addr = start; addr < end; addr = vma->vm_end) {
 		vma = find_vma(mm, addr);
 		if (resmap_vma_is_shared(vma))
@@ -334,7 +334,10 @@ static int resmap_txn_build(struct resmap_txn *t)
 	err = -ENOMEM;
 	if (!t->edits)
 		goto out;
-	resmap_txn_pieces(t, p, &np);
+	/* The same walk again (nothing changed: the lock is held), or -EINTR. */
+	err = resmap_txn_pieces(t, p, &np);
+	if (err)
+		goto out;
 	sort(p, np, sizeof(*p), resmap_piece_cmp, NULL);
 	for (g = 0, err = 0; g < np && !err; g += k) {
 		for (k = 1; g + k < np &&
@@ -379,7 +382,7 @@ int resmap_txn_begin(struct resmap_txn *t)
 {
 	int err;
 
-	mmap_assert_write_locked(t->mm);
+	resmap_assert_write_locked(t->mm);
 	err = resmap_txn_build(t);
 	if (!err)
 		resmap_txn_swap(t);
@@ -406,7 +409,7 @@ int resmap_txn_populate(struct resmap_txn *t, struct resmap_txn_op *op)
 	unsigned int flags;
 	int err;
 
-	mmap_assert_write_locked(t->mm);
+	resmap_assert_write_locked(t->mm);
 	for (addr = op->start; addr < op->end; addr = vma->vm_end) {
 		vma = find_vma(t->mm, addr);
 		if (!(vma->vm_flags & VM_WRITE))
@@ -478,7 +481,7 @@ void resmap_txn_abort(struct resmap_txn *t)
 {
 	size_t i;
 
-	mmap_assert_write_locked(t->mm);
+	resmap_assert_write_locked(t->mm);
 	resmap_txn_swap(t);
 	for (i = 0; i < t->nops; i++) {
 		if (t->ops[i].populate)
@@ -506,7 +509,7 @@ int resmap_txn_drop_failed(struct resmap_txn *t)
 	size_t i;
 	int err;
 
-	mmap_assert_write_locked(t->mm);
+	resmap_assert_write_locked(t->mm);
 	/* The original sets back in place, pages kept, to build from. */
 	resmap_txn_swap(t);
 	published = t->changes;
@@ -574,7 +577,7 @@ void resmap_txn_end(struct resmap_txn *t)
 {
 	struct resmap_change *c;
 
-	mmap_assert_write_locked(t->mm);
+	resmap_assert_write_locked(t->mm);
 	for (c = t->changes; c; c = c->next)
 		resmap_change_discard(c);
 	resmap_txn_free(t);
