@@ -147,6 +147,7 @@ struct resmap_edit {
 	pgoff_t end;
 	struct mempolicy *pol;
 	enum resmap_edit_kind kind;
+	size_t op;		/* the transaction's operation it comes from */
 };
 
 struct resmap_set *resmap_set_new(struct resmap_resv *resv);

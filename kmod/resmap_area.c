@@ -26,6 +26,7 @@
 #include <linux/mount.h>
 #include <linux/pfn_t.h>
 #include <linux/pseudo_fs.h>
+#include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include "resmap.h"
@@ -232,11 +233,15 @@ static unsigned long resmap_aligned_gap(unsigned long len, unsigned long align)
 
 	if (span < len || span > TASK_SIZE)
 		return -ENOMEM;
+	/* The search walks the VMA tree: under the lock, as mmap's does. */
+	if (mmap_read_lock_killable(current->mm))
+		return -EINTR;
 #ifdef RESMAP_HAVE_MM_GET_UNMAPPED_AREA
 	gap = mm_get_unmapped_area(current->mm, NULL, 0, span, 0, MAP_PRIVATE);
 #else
 	gap = get_unmapped_area(NULL, 0, span, 0, MAP_PRIVATE);
 #endif
+	mmap_read_unlock(current->mm);
 	if (IS_ERR_VALUE(gap))
 		return gap;
 	return ALIGN(gap, align);
@@ -270,7 +275,8 @@ unsigned long resmap_map(struct resmap_resv *resv, unsigned long addr,
 		if (!IS_ERR_VALUE(got))
 			got = vm_mmap(file, got, len, PROT_READ | PROT_WRITE,
 				      flags, 0);
-		if (addr || got != (unsigned long)-EEXIST)
+		if (addr || got != (unsigned long)-EEXIST ||
+		    fatal_signal_pending(current))
 			break;
 		got = -ENOMEM;
 	}
@@ -322,8 +328,9 @@ static vm_fault_t resmap_vm_fault(struct vm_fault *vmf)
  * The placement of the page at @addr: its committed interval's, or else
  * the VMA's own policy (mbind), or NULL for the task's.  Called for every
  * page the core allocates here, on 6.12 possibly under the per-VMA lock
- * only, hence RCU for the set.  The policies are never freed while the
- * module is loaded (resmap_policy.c).
+ * only (commands write-lock the VMA before swapping its set; RCU is for
+ * the set's memory all the same).  A policy lives as long as a committed
+ * interval uses it, and an RCU grace period more (resmap_policy.c).
  */
 #ifdef RESMAP_HAVE_GET_POLICY_ILX
 static struct mempolicy *resmap_vm_get_policy(struct vm_area_struct *vma,

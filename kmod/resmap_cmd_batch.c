@@ -13,6 +13,7 @@
  * With RESMAP_BATCH_ALL_OR_NOTHING the first failure undoes everything.
  */
 
+#include <linux/cpuset.h>
 #include <linux/interval_tree_generic.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -89,6 +90,9 @@ static struct mempolicy *resmap_op_policy(const struct resmap_op *op,
 	case RESMAP_PLACE_PREFERRED:
 		if (!node_state(op->node, N_MEMORY))
 			return ERR_PTR(-ENODEV);
+		/* As mbind and move_pages: never outside the caller's cpuset. */
+		if (!node_isset(op->node, cpuset_current_mems_allowed))
+			return ERR_PTR(op->op == RESMAP_OP_MOVE ? -EACCES : -EINVAL);
 		node_set(op->node, *nodes);
 		mode = op->place == RESMAP_PLACE_STRICT ? MPOL_BIND :
 							  MPOL_PREFERRED;
@@ -101,6 +105,9 @@ static struct mempolicy *resmap_op_policy(const struct resmap_op *op,
 				return ERR_PTR(-ENODEV);
 			node_set(nid, *nodes);
 		}
+		nodes_and(*nodes, *nodes, cpuset_current_mems_allowed);
+		if (nodes_empty(*nodes))
+			return ERR_PTR(-EINVAL);
 		mode = MPOL_INTERLEAVE;
 		break;
 	case RESMAP_PLACE_TIER:
@@ -111,6 +118,9 @@ static struct mempolicy *resmap_op_policy(const struct resmap_op *op,
 		}
 		if (nodes_empty(*nodes))
 			return ERR_PTR(-ENODEV);
+		nodes_and(*nodes, *nodes, cpuset_current_mems_allowed);
+		if (nodes_empty(*nodes))
+			return ERR_PTR(op->op == RESMAP_OP_MOVE ? -EACCES : -EINVAL);
 		mode = MPOL_BIND;
 		break;
 	default:
@@ -437,6 +447,12 @@ int resmap_cmd_batch(struct resmap_call *call)
 	err = resmap_check_overlap(r.ops, r.n);
 	if (err)
 		goto out;
+	/* Results must be writable before anything runs (zeroed now). */
+	for (i = 0; i < r.n; i++) {
+		err = -EFAULT;
+		if (put_user(0, &uops[i].result) || put_user(0, &uops[i].moved))
+			goto out;
+	}
 
 	for (i = 0; i < r.n && !first; i++)
 		first = r.ops[i].result;

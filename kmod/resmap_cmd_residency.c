@@ -7,7 +7,9 @@
  * of the range are looked at: an empty 64 TiB reservation costs nothing.
  * There the page tables are read with GUP-fast, which never faults: a
  * page that is not present, the zero page, or one being migrated does
- * not count.  A snapshot, taken with the mmap lock held for reading.
+ * not count.  A snapshot: the mmap lock is held for reading, and dropped
+ * every 16384 pages looked at; a range that stops being all reservation
+ * meanwhile gives ENXIO.
  */
 
 #include <linux/mm.h>
@@ -19,6 +21,9 @@
 #include "resmap.h"
 
 #define RESMAP_RESIDENCY_BATCH	64
+
+/* Pages looked at between two drops of the mmap lock. */
+#define RESMAP_RESIDENCY_SLICE	16384
 
 struct resmap_count {
 	u64 *counts;
@@ -59,38 +64,64 @@ static int resmap_count_pages(unsigned long addr, unsigned long end,
 	return 0;
 }
 
-/* Count the committed pages of [start, end), all reservation. */
-static int resmap_count_range(struct mm_struct *mm, unsigned long start,
+/*
+ * Count the committed pages of [*addr, end), at most a slice of them,
+ * advancing *@addr; -ENXIO if it is no longer all reservation.
+ */
+static int resmap_count_slice(struct mm_struct *mm, unsigned long *addr,
 			      unsigned long end, struct resmap_count *rc)
 {
+	unsigned long budget = RESMAP_RESIDENCY_SLICE, vend, s, e;
 	const struct resmap_iv *iv;
 	struct vm_area_struct *vma;
-	unsigned long addr, vend;
 	pgoff_t pos, stop;
 	int err;
 
 	resmap_assert_locked(mm);
-	for (addr = start; addr < end; addr = vma->vm_end) {
-		vma = find_vma(mm, addr);
+	while (*addr < end && budget) {
+		vma = find_vma(mm, *addr);
+		if (!vma || vma->vm_start > *addr || !resmap_vma_is_ours(vma))
+			return -ENXIO;
 		vend = min(end, vma->vm_end);
-		pos = resmap_pgoff(vma, addr);
+		pos = resmap_pgoff(vma, *addr);
 		stop = resmap_pgoff(vma, vend);
-		while (pos < stop &&
-		       (iv = resmap_set_next(resmap_vma_set(vma), pos)) &&
-		       iv->start < stop) {
-			pos = max(pos, iv->start);
-			err = resmap_count_pages(resmap_addr(vma, pos),
-						 resmap_addr(vma, min(stop, iv->end)),
-						 rc);
-			if (err)
-				return err;
-			pos = iv->end;
+		iv = resmap_set_next(resmap_vma_set(vma), pos);
+		if (!iv || iv->start >= stop) {
+			*addr = vend;
+			budget--;	/* a VMA looked at counts as a page */
+			continue;
 		}
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		cond_resched();
+		pos = max(pos, iv->start);
+		s = resmap_addr(vma, pos);
+		e = resmap_addr(vma, min3(stop, iv->end, pos + budget));
+		err = resmap_count_pages(s, e, rc);
+		if (err)
+			return err;
+		budget -= (e - s) >> PAGE_SHIFT;
+		*addr = e;
 	}
 	return 0;
+}
+
+/*
+ * Count the committed pages of [start, end), all reservation when it
+ * starts.  The mmap lock is dropped between slices, as mincore does, so
+ * a long count holds up no other user of it.
+ */
+static int resmap_count_range(struct mm_struct *mm, unsigned long start,
+			      unsigned long end, struct resmap_count *rc)
+{
+	unsigned long addr = start;
+	int err = 0;
+
+	while (addr < end && !err) {
+		if (mmap_read_lock_killable(mm))
+			return -EINTR;
+		err = resmap_count_slice(mm, &addr, end, rc);
+		mmap_read_unlock(mm);
+		cond_resched();
+	}
+	return err;
 }
 
 int resmap_cmd_residency(struct resmap_call *call)
@@ -107,20 +138,11 @@ int resmap_cmd_residency(struct resmap_call *call)
 	rc.counts = kcalloc(r->nr_counts, sizeof(*rc.counts), GFP_KERNEL);
 	if (!rc.counts)
 		return -ENOMEM;
-	if (mmap_read_lock_killable(call->mm)) {
-		err = -EINTR;
-		goto out;
-	}
-	err = -ENXIO;
-	if (resmap_range_is_ours(call->mm, r->addr, r->addr + r->len, NULL))
-		err = resmap_count_range(call->mm, r->addr, r->addr + r->len,
-					 &rc);
-	mmap_read_unlock(call->mm);
+	err = resmap_count_range(call->mm, r->addr, r->addr + r->len, &rc);
 	if (!err && copy_to_user(u64_to_user_ptr(r->counts), rc.counts,
 				 r->nr_counts * sizeof(*rc.counts)))
 		err = -EFAULT;
 	r->resident = rc.resident;
-out:
 	kfree(rc.counts);
 	return err;
 }

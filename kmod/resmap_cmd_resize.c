@@ -39,6 +39,7 @@ static unsigned long resmap_resv_reach(struct mm_struct *mm,
 		if (!vma || vma->vm_start != addr || !resmap_vma_is_ours(vma) ||
 		    resmap_vma_resv(vma) != *resv)
 			break;
+		cond_resched();
 	}
 	return addr;
 }

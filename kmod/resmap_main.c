@@ -29,40 +29,42 @@
  *           copied out (RESERVE unmaps what it mapped); or NULL
  * @ksize:   the kernel's size of the argument struct
  * @minsize: its first published size
+ * @out:     whether the struct has outputs, to be copied back
  */
 struct resmap_cmd {
 	int (*handler)(struct resmap_call *call);
 	void (*abort)(struct resmap_call *call);
 	size_t ksize;
 	size_t minsize;
+	bool out;
 };
 
-#define RESMAP_CMD(ioc, fn, undo, type, ver0)				\
+#define RESMAP_CMD(ioc, fn, undo, type, ver0, has_out)			\
 	[_IOC_NR(ioc)] = {						\
 		.handler = fn, .abort = undo,				\
-		.ksize = sizeof(type), .minsize = ver0,			\
+		.ksize = sizeof(type), .minsize = ver0, .out = has_out,	\
 	}
 
 static const struct resmap_cmd resmap_cmds[] = {
 	RESMAP_CMD(RESMAP_IOC_VERSION, resmap_cmd_version, NULL,
-		   struct resmap_version, RESMAP_VERSION_SIZE_VER0),
+		   struct resmap_version, RESMAP_VERSION_SIZE_VER0, true),
 	RESMAP_CMD(RESMAP_IOC_RESERVE, resmap_cmd_reserve,
 		   resmap_cmd_reserve_abort,
-		   struct resmap_reserve, RESMAP_RESERVE_SIZE_VER0),
+		   struct resmap_reserve, RESMAP_RESERVE_SIZE_VER0, true),
 	RESMAP_CMD(RESMAP_IOC_COMMIT, resmap_cmd_commit, NULL,
-		   struct resmap_range, RESMAP_RANGE_SIZE_VER0),
+		   struct resmap_range, RESMAP_RANGE_SIZE_VER0, false),
 	RESMAP_CMD(RESMAP_IOC_DECOMMIT, resmap_cmd_decommit, NULL,
-		   struct resmap_range, RESMAP_RANGE_SIZE_VER0),
+		   struct resmap_range, RESMAP_RANGE_SIZE_VER0, false),
 	RESMAP_CMD(RESMAP_IOC_RELEASE, resmap_cmd_release, NULL,
-		   struct resmap_range, RESMAP_RANGE_SIZE_VER0),
+		   struct resmap_range, RESMAP_RANGE_SIZE_VER0, false),
 	RESMAP_CMD(RESMAP_IOC_RESIZE, resmap_cmd_resize, NULL,
-		   struct resmap_resize, RESMAP_RESIZE_SIZE_VER0),
+		   struct resmap_resize, RESMAP_RESIZE_SIZE_VER0, false),
 	RESMAP_CMD(RESMAP_IOC_NODES, resmap_cmd_nodes, NULL,
-		   struct resmap_nodes, RESMAP_NODES_SIZE_VER0),
+		   struct resmap_nodes, RESMAP_NODES_SIZE_VER0, true),
 	RESMAP_CMD(RESMAP_IOC_BATCH, resmap_cmd_batch, NULL,
-		   struct resmap_batch, RESMAP_BATCH_SIZE_VER0),
+		   struct resmap_batch, RESMAP_BATCH_SIZE_VER0, true),
 	RESMAP_CMD(RESMAP_IOC_RESIDENCY, resmap_cmd_residency, NULL,
-		   struct resmap_residency, RESMAP_RESIDENCY_SIZE_VER0),
+		   struct resmap_residency, RESMAP_RESIDENCY_SIZE_VER0, true),
 };
 
 /* Every argument fits this buffer; checked against the table at build. */
@@ -97,10 +99,17 @@ long resmap_dispatch(struct file *file, unsigned int cmd, void __user *uarg)
 	/* Commands act on the caller's own memory: it must have some. */
 	if (!call.mm)
 		return -EINVAL;
+	/*
+	 * Where results go back, find out now that they can, before
+	 * anything changes: written back as read, so nothing differs.
+	 */
+	if (c->out && copy_to_user(uarg, karg, min(usize, c->ksize)))
+		return -EFAULT;
 
 	err = c->handler(&call);
-	if (err && !call.out_on_error)
+	if (!c->out || (err && !call.out_on_error))
 		return err;
+	/* Only a racing munmap or mprotect of the argument fails here. */
 	if (copy_to_user(uarg, karg, min(usize, c->ksize))) {
 		if (!err && c->abort)
 			c->abort(&call);

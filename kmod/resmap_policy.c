@@ -130,26 +130,30 @@ void resmap_policy_put(struct mempolicy *pol)
 /*
  * Free the dead policies the core no longer holds.  No new core
  * reference can appear (no set uses them); ->get_policy may still be
- * looking at one under RCU, hence the grace period first.
+ * looking at one under RCU, hence a grace period after they were taken
+ * off the list.  Those the core still holds go back on it.
  */
 static void resmap_policy_reap(struct work_struct *work)
 {
 	struct resmap_policy *p, *next;
-	bool again = false;
+	LIST_HEAD(dead);
 
-	synchronize_rcu();
 	mutex_lock(&resmap_policies_lock);
-	list_for_each_entry_safe(p, next, &resmap_policies_dead, dead) {
-		if (atomic_read(&p->pol.refcnt) != 1) {
-			again = true;
+	list_splice_init(&resmap_policies_dead, &dead);
+	mutex_unlock(&resmap_policies_lock);
+	synchronize_rcu();
+	list_for_each_entry_safe(p, next, &dead, dead) {
+		if (atomic_read(&p->pol.refcnt) != 1)
 			continue;
-		}
 		list_del(&p->dead);
 		kfree(p);
 	}
+	if (list_empty(&dead))
+		return;
+	mutex_lock(&resmap_policies_lock);
+	list_splice(&dead, &resmap_policies_dead);
 	mutex_unlock(&resmap_policies_lock);
-	if (again)
-		schedule_delayed_work(&resmap_policy_reaper, HZ / 10);
+	schedule_delayed_work(&resmap_policy_reaper, HZ / 10);
 }
 
 /* Module exit: no set is left; wait out the core's last references. */

@@ -192,13 +192,17 @@ static struct resmap_change *resmap_change_add(struct resmap_txn *t,
 }
 
 /*
- * Add a change for every other VMA of @mm holding @old, the set of the
- * pieces @p[0..k): they are in the i_mmap tree of its mapping's inode,
- * with the mapping's VMAs in other processes.  Widens [*lo, *hi).
+ * Each other VMA of the caller holding @old, the set of the pieces
+ * @p[0..k): found in the i_mmap tree of its mapping's inode, with the
+ * mapping's VMAs in other processes (a fork family's).  With @c NULL,
+ * counted into *@n; else one change of the list @c each, widening
+ * [*lo, *hi).  The caller's VMAs cannot change meanwhile (its mmap lock
+ * is held for writing), so two walks find the same ones.
  */
-static int resmap_add_siblings(struct resmap_txn *t,
-			       const struct resmap_piece *p, size_t k,
-			       pgoff_t *lo, pgoff_t *hi)
+static int resmap_walk_siblings(struct resmap_txn *t,
+				const struct resmap_piece *p, size_t k,
+				struct resmap_change *c, size_t *n,
+				pgoff_t *lo, pgoff_t *hi)
 {
 	struct address_space *mapping = p[0].vma->vm_file->f_mapping;
 	const struct resmap_set *old = resmap_vma_set(p[0].vma);
@@ -209,20 +213,81 @@ static int resmap_add_siblings(struct resmap_txn *t,
 	i_mmap_lock_read(mapping);
 	for (node = rb_first(&mapping->i_mmap.rb_root); node;
 	     node = rb_next(node)) {
+		cond_resched();
+		if (!c && fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
 		vma = rb_entry(node, struct vm_area_struct, shared.rb);
 		if (vma->vm_mm != t->mm || vma->vm_private_data != old ||
 		    resmap_pieces_have(p, k, vma))
 			continue;
-		if (!resmap_change_add(t, vma)) {
-			err = -ENOMEM;
-			break;
+		if (!c) {
+			(*n)++;
+			continue;
 		}
+		c->vma = vma;
+		c = c->next;
 		*lo = min(*lo, vma->vm_pgoff);
 		*hi = max(*hi, vma->vm_pgoff + vma_pages(vma));
-		cond_resched();
 	}
 	i_mmap_unlock_read(mapping);
 	return err;
+}
+
+/*
+ * Add a change for every other VMA of the caller holding the set of the
+ * pieces @p[0..k).  The changes are allocated between two walks of the
+ * mapping's VMAs, never under its i_mmap_rwsem, which reclaim takes.
+ */
+static int resmap_add_siblings(struct resmap_txn *t,
+			       const struct resmap_piece *p, size_t k,
+			       pgoff_t *lo, pgoff_t *hi)
+{
+	size_t n = 0, i;
+	int err;
+
+	err = resmap_walk_siblings(t, p, k, NULL, &n, lo, hi);
+	if (err || !n)
+		return err;
+	for (i = 0; i < n; i++) {
+		if (!resmap_change_add(t, NULL))
+			return -ENOMEM;
+	}
+	/* Fills the n changes just added at the head; it cannot fail. */
+	resmap_walk_siblings(t, p, k, t->changes, &n, lo, hi);
+	return 0;
+}
+
+/*
+ * Whether edits of different operations share an offset, which only
+ * VMAs aliased by mremap(MREMAP_DONTUNMAP) can do: the operations are
+ * disjoint in address space.  Then in each cluster of overlapping edits
+ * every operation but the first listed fails with EINVAL, and the build
+ * is done again without them; no two survivors can overlap.
+ */
+static bool resmap_edits_alias(struct resmap_txn *t,
+			       const struct resmap_edit *edits, size_t k)
+{
+	size_t i, c, first;
+	pgoff_t reach;
+	bool alias = false;
+
+	for (c = 0; c < k; c = i) {
+		first = edits[c].op;
+		reach = edits[c].end;
+		for (i = c + 1; i < k && edits[i].start < reach; i++) {
+			first = min(first, edits[i].op);
+			reach = max(reach, edits[i].end);
+		}
+		for (; c < i; c++) {
+			if (edits[c].op == first)
+				continue;
+			t->ops[edits[c].op].result = -EINVAL;
+			alias = true;
+		}
+	}
+	return alias;
 }
 
 /*
@@ -255,7 +320,9 @@ static int resmap_build_group(struct resmap_txn *t,
 			return err;
 	}
 	sort(edits, k, sizeof(*edits), resmap_edit_cmp, NULL);
-	/* Aliased pieces (MREMAP_DONTUNMAP) may overlap: the first wins. */
+	if (resmap_edits_alias(t, edits, k))
+		return -EAGAIN;
+	/* Pieces of one operation may alias each other: the first wins. */
 	for (i = 0; i < k; i++) {
 		struct resmap_edit e = edits[i];
 
@@ -299,6 +366,7 @@ static int resmap_txn_pieces(struct resmap_txn *t, struct resmap_piece *p,
 								      vma->vm_end));
 				p[n].edit.kind = op->kind;
 				p[n].edit.pol = op->pol;
+				p[n].edit.op = i;
 			}
 			if (++n > RESMAP_TXN_MAX_PIECES)
 				return -ENOMEM;
@@ -311,7 +379,10 @@ static int resmap_txn_pieces(struct resmap_txn *t, struct resmap_piece *p,
 	return 0;
 }
 
-/* Build every new set of the live operations; nothing is published. */
+/*
+ * Build every new set of the live operations; nothing is published.
+ * -EAGAIN: operations aliasing others were failed; build again.
+ */
 static int resmap_txn_build(struct resmap_txn *t)
 {
 	struct resmap_piece few[4], *p = few;
@@ -339,12 +410,13 @@ static int resmap_txn_build(struct resmap_txn *t)
 	if (err)
 		goto out;
 	sort(p, np, sizeof(*p), resmap_piece_cmp, NULL);
-	for (g = 0, err = 0; g < np && !err; g += k) {
+	for (g = 0, err = 0; g < np && (!err || err == -EAGAIN); g += k) {
 		for (k = 1; g + k < np &&
 		     p[g + k].vma->vm_private_data == p[g].vma->vm_private_data;)
 			k++;
-		err = resmap_build_group(t, p + g, k, t->edits + g);
-		if (!err && fatal_signal_pending(current))
+		/* -EAGAIN (aliases) goes on, to find them in every group. */
+		err = resmap_build_group(t, p + g, k, t->edits + g) ?: err;
+		if (fatal_signal_pending(current))
 			err = -EINTR;
 		cond_resched();
 	}
@@ -384,6 +456,11 @@ int resmap_txn_begin(struct resmap_txn *t)
 
 	resmap_assert_write_locked(t->mm);
 	err = resmap_txn_build(t);
+	/* Aliasing operations were failed: once more without them. */
+	if (err == -EAGAIN)
+		err = resmap_txn_build(t);
+	if (WARN_ON_ONCE(err == -EAGAIN))
+		err = -EINVAL;
 	if (!err)
 		resmap_txn_swap(t);
 	return err;
