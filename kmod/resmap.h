@@ -210,6 +210,7 @@ void resmap_policy_exit(void);
  * @kind:   the edit it makes to committed sets
  * @populate: its pages are faulted in once the sets are published (set
  *          only on an operation checked to lie in reservations)
+ * @populated: resmap_txn_populate() ran on it: an undo frees its pages
  * @result: 0, or the errno it failed with (then it changes nothing)
  */
 struct resmap_txn_op {
@@ -218,6 +219,7 @@ struct resmap_txn_op {
 	struct mempolicy *pol;
 	enum resmap_edit_kind kind;
 	bool populate;
+	bool populated;
 	int result;
 };
 

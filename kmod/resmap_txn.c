@@ -305,6 +305,11 @@ static int resmap_build_group(struct resmap_txn *t,
 	int err;
 
 	for (i = 0; i < k; i++) {
+		if (!(i & 1023) && i) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
 		if (!i || p[i].vma != p[i - 1].vma) {
 			if (!resmap_change_add(t, p[i].vma))
 				return -ENOMEM;
@@ -370,6 +375,11 @@ static int resmap_txn_pieces(struct resmap_txn *t, struct resmap_piece *p,
 			}
 			if (++n > RESMAP_TXN_MAX_PIECES)
 				return -ENOMEM;
+			if (!(n & 1023)) {
+				if (fatal_signal_pending(current))
+					return -EINTR;
+				cond_resched();
+			}
 		}
 		if (fatal_signal_pending(current))
 			return -EINTR;
@@ -492,6 +502,8 @@ int resmap_txn_populate(struct resmap_txn *t, struct resmap_txn_op *op)
 		if (!(vma->vm_flags & VM_WRITE))
 			return -EFAULT;
 	}
+	/* From here it may have allocated pages an undo must free. */
+	op->populated = true;
 	for (addr = op->start; addr < op->end; addr = vma->vm_end) {
 		vma = find_vma(t->mm, addr);
 		flags = resmap_vma_is_shared(vma) ? 0 : FAULT_FLAG_WRITE;
@@ -561,7 +573,7 @@ void resmap_txn_abort(struct resmap_txn *t)
 	resmap_assert_write_locked(t->mm);
 	resmap_txn_swap(t);
 	for (i = 0; i < t->nops; i++) {
-		if (t->ops[i].populate)
+		if (t->ops[i].populated)
 			resmap_txn_unpopulate(t, &t->ops[i]);
 	}
 	resmap_txn_free(t);
@@ -596,7 +608,7 @@ int resmap_txn_drop_failed(struct resmap_txn *t)
 	kvfree(edits);
 	if (err) {
 		for (i = 0; i < t->nops; i++) {
-			if (t->ops[i].populate)
+			if (t->ops[i].populated)
 				resmap_txn_unpopulate(t, &t->ops[i]);
 			if (!t->ops[i].result)
 				t->ops[i].result = err;
@@ -605,7 +617,7 @@ int resmap_txn_drop_failed(struct resmap_txn *t)
 	}
 	resmap_txn_swap(t);
 	for (i = 0; i < t->nops; i++) {
-		if (t->ops[i].result && t->ops[i].populate)
+		if (t->ops[i].result && t->ops[i].populated)
 			resmap_txn_unpopulate(t, &t->ops[i]);
 	}
 	return 0;
