@@ -6,17 +6,24 @@
  * kernel log.  The io_uring ones are in uring.c, the kill latencies of
  * every command (defects 4 and 5) in limits.c.
  *
- *  1  batch_*          BATCH: an operation sharing a page with an earlier
- *                      one is EINVAL, however they nest; bounded work
- *  3  fork_share_*     a failed COMMIT/BATCH never drops another
- *                      process's FORK_SHARE page
- *  6  move_*           MOVE moves only pages the caller alone maps,
- *                      unless it has CAP_SYS_NICE
- *  7  fork_share_collapse_*  MADV_COLLAPSE never maps uncommitted pages
+ *  1  batch_nested_overlap_*, batch_commit_and_decommit_*,
+ *     batch_many_nested_ops_*   BATCH: an operation sharing a page with
+ *                      an earlier one is EINVAL, however they nest;
+ *                      no WARNING, no OOM kill over thousands of VMAs
+ *  3  fork_share_failed_*       a failed COMMIT or BATCH never drops
+ *                      another process's FORK_SHARE page
+ *  6  move_*           MOVE moves only pages the caller alone maps
+ *                      (COW-shared with a child, KSM-merged with another
+ *                      user's), unless it has CAP_SYS_NICE
+ *  7  fork_share_collapse_*     MADV_COLLAPSE never maps uncommitted pages
  *  8  resize_extent_*  RESIZE of an extent inside a VMA
- *  9  fork_share_mremap_*    FORK_SHARE grown by mremap: no SIGBUS
- * 10  dontunmap_*      DECOMMIT through one MREMAP_DONTUNMAP alias
- * 11  policies_*, reserve_failure_*
+ *  9  fork_share_mremap_*       FORK_SHARE grown by mremap: no SIGBUS
+ * 10  dontunmap_*      DECOMMIT through either MREMAP_DONTUNMAP alias
+ * 11  policies_*       many placements never exhaust a table (with 3
+ *                      nodes there are ~17 distinct ones: a smoke test)
+ *     reserve_failure_*         RESERVE's error path unmaps nothing, and
+ *                      never another thread's new mapping (userfaultfd
+ *                      holds the write-back while the test remaps)
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -24,7 +31,6 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/klog.h>
-#include <sys/prctl.h>
 #include <linux/resmap.h>
 #include <linux/userfaultfd.h>
 
