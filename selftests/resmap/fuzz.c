@@ -484,6 +484,14 @@ static long uring_cmd(struct worker *w, unsigned int cmd, unsigned long arg,
 	c = (struct resmap_uring_cmd *)sqe->cmd;
 	c->arg = arg;
 	c->reserved = chance(&w->rng, 3) ? rnd(&w->rng) : 0;
+	/*
+	 * Mostly IOSQE_ASYNC: without it 6.12 (which issues the command
+	 * with the SQE still in the ring) gets EOPNOTSUPP.  Every eighth
+	 * without, so that the refusal is fuzzed too; no random number is
+	 * drawn, so that a seed's streams stay what they were.
+	 */
+	if (w->f->uring_ops % 8 != 7)
+		sqe->flags |= IOSQE_ASYNC;
 	if (io_uring_submit(&w->ring) != 1 || io_uring_wait_cqe(&w->ring, &cqe))
 		return -1;
 	res = cqe->res;

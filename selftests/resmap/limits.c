@@ -187,6 +187,26 @@ static void run_split_batch(struct lim *l)
 	batch(l->fd, &all, 1, 0, NULL);
 }
 
+/*
+ * One COMMIT|POPULATE per page, every other page read-only: half the
+ * operations fail in their populate, each after the batch was applied
+ * (the unfixed retry loop then rebuilds and undoes it all, each time).
+ */
+static void run_split_batch_failing(struct lim *l)
+{
+	batch(l->fd, l->ops, l->nops, 0, NULL);
+	batch(l->fd, l->undo, l->nops, 0, NULL);
+}
+
+static int setup_split_batch_failing(struct lim *l)
+{
+	if (setup_split_batch(l))
+		return -1;
+	for (unsigned int i = 0; i < l->nops; i++)
+		l->ops[i].flags = RESMAP_OP_F_POPULATE;
+	return 0;
+}
+
 static void run_resize(struct lim *l)
 {
 	resize_cmd(l->fd, l->p, l->pg, l->len, 0);
@@ -246,6 +266,11 @@ FIXTURE_VARIANT_ADD(kill, split_batch) {
 	.run = run_split_batch,
 };
 
+FIXTURE_VARIANT_ADD(kill, split_batch_failing) {
+	.name = "BATCH 65000 VMAs, half failing", .setup = setup_split_batch_failing,
+	.run = run_split_batch_failing,
+};
+
 FIXTURE_VARIANT_ADD(kill, split_resize) {
 	.name = "RESIZE 65000 VMAs", .setup = setup_split, .run = run_resize,
 };
@@ -266,7 +291,8 @@ FIXTURE_SETUP(kill)
 	self->map_count = -1;
 	self->fd = open(RESMAP_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd);
-	if (variant->setup == setup_split || variant->setup == setup_split_batch) {
+	if (variant->setup == setup_split || variant->setup == setup_split_batch ||
+	    variant->setup == setup_split_batch_failing) {
 		FILE *f = fopen(MAX_MAP_COUNT, "r+");
 		long v = -1;
 

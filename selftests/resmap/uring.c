@@ -4,6 +4,13 @@
  * same argument structs, the same effects (checked as the ioctl tests
  * check them: pages on their node by move_pages(2)), the same result
  * codes in the CQE, many commands in flight at once.
+ *
+ * Every command goes with IOSQE_ASYNC.  6.12's io_uring issues a command
+ * without it while its SQE still sits in the ring, where the application
+ * may already have rewritten it, so there the module refuses it
+ * (EOPNOTSUPP); the slot tests rewrite the slot right after submitting a
+ * linked and a punted DECOMMIT, and only the range named at submission
+ * may be decommitted (issue 14, defect 2).
  */
 #include <fcntl.h>
 #include <signal.h>
