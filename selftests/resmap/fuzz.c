@@ -783,7 +783,28 @@ FIXTURE(structured) {
 	struct sc_shared *sh;
 	int fd;
 	long old_map_count, old_ksm, old_watchdog;
+	char old_shmem[32];
 };
+
+/* The selected word of a sysfs choice file ("a [b] c"), or "". */
+static void sysfs_choice(const char *path, char *out, size_t len)
+{
+	char buf[256], *a, *b;
+	FILE *f = fopen(path, "r");
+
+	out[0] = 0;
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f)) {
+		a = strchr(buf, '[');
+		b = a ? strchr(a, ']') : NULL;
+		if (b && (size_t)(b - a) < len) {
+			*b = 0;
+			snprintf(out, len, "%s", a + 1);
+		}
+	}
+	fclose(f);
+}
 
 FIXTURE_SETUP(structured)
 {
@@ -798,6 +819,7 @@ FIXTURE_SETUP(structured)
 	self->old_ksm = write_sysctl(KSM_RUN, 1);
 	/* A soft lockup reported after 8 s, not 20. */
 	self->old_watchdog = write_sysctl(WATCHDOG_THRESH, 4);
+	sysfs_choice(SHMEM_ENABLED, self->old_shmem, sizeof(self->old_shmem));
 }
 
 FIXTURE_TEARDOWN(structured)
@@ -805,14 +827,22 @@ FIXTURE_TEARDOWN(structured)
 	restore_sysctl(MAX_MAP_COUNT, self->old_map_count);
 	restore_sysctl(KSM_RUN, self->old_ksm);
 	restore_sysctl(WATCHDOG_THRESH, self->old_watchdog);
+	if (self->old_shmem[0]) {
+		FILE *f = fopen(SHMEM_ENABLED, "w");
+
+		if (f) {
+			fprintf(f, "%s\n", self->old_shmem);
+			fclose(f);
+		}
+	}
 	munmap(self->sh, sizeof(*self->sh));
 	close(self->fd);
 }
 
 /*
  * The structure-aware scenarios of fuzz_gen.h, each in a process of its
- * own, for two thirds of RESMAP_FUZZ_SECONDS (RESMAP_FUZZ_SCENARIO=name
- * runs only that one).  Every oracle that fires prints a "# FOUND" line.
+ * own, for two thirds of RESMAP_FUZZ_SECONDS (RESMAP_FUZZ_SCENARIO=a,b
+ * runs only those).  Every oracle that fires prints a "# FOUND" line.
  */
 TEST_F_TIMEOUT(structured, scenarios, 6 * 3600)
 {
@@ -822,11 +852,12 @@ TEST_F_TIMEOUT(structured, scenarios, 6 * 3600)
 	const char *only_name = getenv("RESMAP_FUZZ_SCENARIO");
 	struct sc_shared *sh = self->sh;
 	struct sc s = { .sh = sh, .seed = seed, .name = "end" };
-	int only = -1;
+	unsigned int only = 0;
 
+	/* RESMAP_FUZZ_SCENARIO=name,name,...: only those */
 	for (unsigned int i = 0; only_name && i < NR_SCENARIOS; i++)
-		if (!strcmp(only_name, scenarios[i].name))
-			only = i;
+		if (strstr(only_name, scenarios[i].name))
+			only |= 1u << i;
 	if (secs < 5)
 		secs = 5;
 	TH_LOG("seed %llu (RESMAP_FUZZ_SEED), scenarios for %ld s, max_map_count %s",
@@ -849,6 +880,10 @@ TEST_F_TIMEOUT(structured, scenarios, 6 * 3600)
 			       sh->cls[c].first_s, sh->cls[c].first_cmds,
 			       sh->cls[c].first_sc, sh->cls[c].first_seed,
 			       sh->cls[c].first);
+	for (int i = 0; i < I_NR; i++)
+		TH_LOG("reached: %s: %ld", sc_info_name[i], (long)sh->info[i]);
+	TH_LOG("last errno of MADV_COLLAPSE %d, of MREMAP_DONTUNMAP %d",
+	       sh->collapse_errno, sh->dontunmap_errno);
 	EXPECT_EQ(0, sh->found);
 	EXPECT_LT(0, ran);
 }

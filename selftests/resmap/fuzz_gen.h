@@ -67,6 +67,22 @@ static const char *const sc_class_name[C_NR] = {
 	"batch-result", "crash", "counters",
 };
 
+/* How often a scenario got as far as its oracle (coverage). */
+enum sc_info {
+	I_COLLAPSE_OK, I_THP_SYSFS, I_DONTUNMAP_OK, I_DONTUNMAP_DECOMMIT,
+	I_GROW_OK, I_KSM_MERGED, I_COW_MOVE, I_URING_CMDS, I_URING_LINKED,
+	I_BIG_BATCH, I_FORK_FAIL, I_VMAS_SPLIT, I_PMD_MAPPED, I_NR
+};
+
+static const char *const sc_info_name[I_NR] = {
+	"MADV_COLLAPSE succeeded", "shmem_enabled set", "MREMAP_DONTUNMAP succeeded",
+	"DECOMMIT through an alias", "mremap growth", "KSM merged",
+	"MOVE of COW-shared pages", "uring commands", "linked uring commands",
+	"batches of 1024+ ops", "failing FORK_SHARE commits",
+	"reservations split into 1000+ VMAs",
+	"reservations with PMD-mapped pages",
+};
+
 /* Shared by the test and every scenario process (MAP_SHARED). */
 struct sc_shared {
 	struct timespec t0;
@@ -74,6 +90,8 @@ struct sc_shared {
 	atomic_long found;
 	atomic_int straggler;	/* an unkillable command's process */
 	int pmem;		/* the pmem node, or -1 */
+	atomic_long info[I_NR];
+	int collapse_errno, dontunmap_errno;	/* the last failure's */
 	struct {
 		atomic_long n;
 		double first_s;
@@ -380,9 +398,9 @@ static void split_vmas(char *p, long pg, size_t pages, size_t vmas)
 }
 
 /*
- * Run fn in a child, SIGKILL it after @ms, and time its exit.  Over 2 s
- * is a finding; the process is then left to the test (a subreaper) to
- * reap, after 20 s more of measuring.
+ * Run fn in a child; if it has not finished after @ms, SIGKILL it and
+ * time its exit.  Over 2 s is a finding; the process is then left to the
+ * test (a subreaper) to reap, after 20 s more of measuring.
  */
 static void kill_timed(struct sc *s, const char *what, int ms,
 		       void (*fn)(struct sc *, void *), void *arg)
@@ -397,9 +415,12 @@ static void kill_timed(struct sc *s, const char *what, int ms,
 		fn(s, arg);
 		_exit(0);
 	}
-	usleep(ms * 1000);
-	if (waitpid(pid, &st, WNOHANG) == pid)
-		return;
+	t = sc_now();
+	while (sc_now() - t < ms / 1000.0) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return;
+		usleep(1000);
+	}
 	kill(pid, SIGKILL);
 	t = sc_now();
 	while (sc_now() - t < 2.0) {
@@ -566,13 +587,15 @@ static void sc_batch_shapes(struct sc *s)
 			ops[i].op = ops[i - 1].op == RESMAP_OP_MOVE ?
 				    RESMAP_OP_COMMIT : ops[i - 1].op;
 	}
-	if (n >= 1024 && vmas >= 1000) {	/* a long one: must die on SIGKILL */
+	if (n >= 1024 || pages >= 32768) {
+		/* It may run long: killed after a while, and must then die. */
 		struct big_batch bb = { ops, n, flags, p + canary * s->pg, pages };
 		char what[96];
 
-		snprintf(what, sizeof(what), "BATCH of %u ops (shape %u) over %zu VMAs",
-			 n, shape, vmas);
-		kill_timed(s, what, 200 + below(&s->rng, 800), run_big_batch, &bb);
+		snprintf(what, sizeof(what), "BATCH of %u ops (shape %u) over %zu pages, %zu VMAs",
+			 n, shape, pages, vmas ? vmas : 1);
+		s->sh->info[I_BIG_BATCH] += n >= 1024;
+		kill_timed(s, what, 500 + below(&s->rng, 7500), run_big_batch, &bb);
 	} else {
 		sc_batch(s, ops, n, flags, p + canary * s->pg, pages);
 	}
@@ -633,6 +656,7 @@ static void sc_many_vmas(struct sc *s)
 		return;
 	sc_range(s, RESMAP_IOC_COMMIT, p, pages * s->pg, 0);
 	split_vmas(p, s->pg, pages, vmas);
+	s->sh->info[I_VMAS_SPLIT]++;
 	if (pipe(pipefd))
 		goto out;
 	for (int i = 0; i < forks; i++) {	/* forked sets */
@@ -649,6 +673,31 @@ static void sc_many_vmas(struct sc *s)
 	close(pipefd[0]);
 	l.p = p;
 	l.len = pages * s->pg;
+	if (chance(&s->rng, 30)) {
+		/* 65536 duplicates, or nested in the whole range listed last */
+		unsigned int n = RESMAP_BATCH_MAX;
+		struct resmap_op *ops = calloc(n, sizeof(*ops));
+		struct big_batch bb = { ops, n, 0, p, pages };
+		bool nested = chance(&s->rng, 50);
+
+		if (!ops)
+			goto done;
+		for (unsigned int i = 0; i < n; i++) {
+			size_t a = nested && i + 1 < n ? below(&s->rng, pages) : 0;
+			size_t len = nested && i + 1 < n ?
+				     1 + below(&s->rng, pages - a) : pages;
+
+			ops[i] = op_of(chance(&s->rng, 50) ? RESMAP_OP_COMMIT :
+				       RESMAP_OP_DECOMMIT, p + a * s->pg,
+				       len * s->pg, 0, 0, 0, 0);
+		}
+		snprintf(what, sizeof(what), "BATCH of %u %s ops over %zu VMAs, %d forks",
+			 n, nested ? "nested" : "duplicate", vmas, forks);
+		s->sh->info[I_BIG_BATCH]++;
+		kill_timed(s, what, 2000 + below(&s->rng, 8000), run_big_batch, &bb);
+		free(ops);
+		goto done;
+	}
 	switch (below(&s->rng, 4)) {
 	case 0:
 		l.cmd = RESMAP_IOC_COMMIT;
@@ -666,6 +715,7 @@ static void sc_many_vmas(struct sc *s)
 	snprintf(what, sizeof(what), "command 0x%lx over %zu VMAs, %d forks",
 		 l.cmd, vmas, forks);
 	kill_timed(s, what, 100 + below(&s->rng, 400), run_long, &l);
+done:
 	close(pipefd[1]);
 	for (int i = 0; i < forks; i++)
 		if (kids[i] > 0)
@@ -676,8 +726,13 @@ out:
 
 static void sc_residency(struct sc *s)
 {
-	/* 64 GiB to 64 TiB, mostly small: each step is a kill test */
-	size_t len = (64UL << 30) << below(&s->rng, chance(&s->rng, 80) ? 5 : 11);
+	/*
+	 * 64 GiB to 1 TiB, now and then 64 TiB: a RESIDENCY that ignores
+	 * SIGKILL takes minutes over 64 TiB, and no other long scenario
+	 * runs until it is gone.
+	 */
+	size_t len = chance(&s->rng, 3) ? 64UL << 40 :
+		     (64UL << 30) << below(&s->rng, 5);
 	struct long_cmd l = { .cmd = RESMAP_IOC_RESIDENCY, .len = len };
 	char what[64];
 
@@ -747,6 +802,7 @@ static void sc_fork_share(struct sc *s)
 		sc_batch(s, ops, n, RESMAP_BATCH_ALL_OR_NOTHING, p, pages);
 		c = 'b';
 	}
+	s->sh->info[I_FORK_FAIL]++;
 	if (write(to_kid[1], &c, 1) != 1)
 		kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
@@ -844,6 +900,9 @@ static void sc_uring(struct sc *s)
 	if (io_uring_submit(&ring) != (int)want)
 		goto stop;
 	s->sh->cmds += k;
+	s->sh->info[I_URING_CMDS] += k;
+	for (unsigned int i = 0; i < k; i++)
+		s->sh->info[I_URING_LINKED] += linked[i];
 	/* The slots are the application's again: the next commands there. */
 	for (unsigned int i = 0; i < nslots; i++) {
 		struct resmap_uring_cmd *c = (struct resmap_uring_cmd *)slots[i]->cmd;
@@ -909,6 +968,24 @@ out:
 
 /* ---- 7: THP over a reservation (MADV_COLLAPSE) ---- */
 
+#define SHMEM_ENABLED	"/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+
+/* Whether this process has any PMD-mapped page (smaps_rollup). */
+static bool pmd_mapped(void)
+{
+	char line[256];
+	bool any = false;
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if ((strstr(line, "PmdMapped:") || strstr(line, "AnonHugePages:")) &&
+		    strtol(strchr(line, ':') + 1, NULL, 10) > 0)
+			any = true;
+	if (f)
+		fclose(f);
+	return any;
+}
+
 static void sc_thp(struct sc *s)
 {
 	const size_t huge = 2UL << 20, hp = huge / s->pg;
@@ -917,15 +994,50 @@ static void sc_thp(struct sc *s)
 	size_t first = below(&s->rng, hp - ncommit + 1);
 	char *p = sc_reserve(s, 2 * huge, huge, flags, NULL);
 
+	static const char *const modes[] = { "advise", "always", "within_size", "force" };
+	FILE *f;
+
 	if (!p)
 		return;
+	/* shmem's own THP setting (the test restores it at the end) */
+	if (chance(&s->rng, 40)) {
+		f = fopen(SHMEM_ENABLED, "w");
+		if (f) {
+			fprintf(f, "%s\n", modes[chance(&s->rng, 50) ? 1 :
+					      below(&s->rng, 4)]);
+			if (!fclose(f))
+				s->sh->info[I_THP_SYSFS]++;
+		}
+	}
 	if (sc_range(s, RESMAP_IOC_COMMIT, p + first * s->pg, ncommit * s->pg,
 		     chance(&s->rng, 50) ? RESMAP_COMMIT_POPULATE : 0) ||
 	    fill(s, p + first * s->pg, ncommit, first))
 		goto out;
 	if (chance(&s->rng, 50))
 		madvise(p, 2 * huge, MADV_HUGEPAGE);
-	madvise(p, huge, MADV_COLLAPSE);
+	if (pmd_mapped())
+		s->sh->info[I_PMD_MAPPED]++;
+	if (!madvise(p, huge, MADV_COLLAPSE))
+		s->sh->info[I_COLLAPSE_OK]++;
+	else if (flags)
+		s->sh->collapse_errno = errno;
+	if (pmd_mapped())
+		s->sh->info[I_PMD_MAPPED]++;
+	/* and a fault on the second huge page, after the setting */
+	if (!sc_range(s, RESMAP_IOC_COMMIT, p + huge, s->pg, 0)) {
+		char v = 1;
+
+		probe(p + huge, true, &v);
+		for (int t = 0; t < 4; t++) {
+			size_t i = 1 + below(&s->rng, hp - 1);
+
+			if (probe(p + huge + i * s->pg, false, &v) != SIGSEGV) {
+				found(s, C_UNCOMMITTED, "%s reservation, 1 page committed and written: uncommitted page %zu of its 2 MiB readable",
+				      flags ? "FORK_SHARE" : "private", i);
+				break;
+			}
+		}
+	}
 	for (int t = 0; t < 8; t++) {
 		size_t i = below(&s->rng, hp);
 		char v;
@@ -997,11 +1109,12 @@ static void sc_grow(struct sc *s)
 	if (!p)
 		return;
 	q = mremap(p, pages * s->pg, (pages + more) * s->pg,
-		   chance(&s->rng, 50) ? MREMAP_MAYMOVE : 0);
+		   chance(&s->rng, 50) ? MREMAP_MAYMOVE : 0, NULL);
 	if (q == MAP_FAILED) {
 		munmap(p, pages * s->pg);
 		return;
 	}
+	s->sh->info[I_GROW_OK]++;
 	ret = sc_range(s, RESMAP_IOC_COMMIT, q, (pages + more) * s->pg,
 		       populate ? RESMAP_COMMIT_POPULATE : 0);
 	if (ret == -EFAULT && populate)
@@ -1034,13 +1147,18 @@ static void sc_dontunmap(struct sc *s)
 	if (sc_range(s, RESMAP_IOC_COMMIT, p, pages * s->pg, 0) ||
 	    fill(s, p, pages, 0))
 		goto out;
+	/* new_addr is read even without MREMAP_FIXED: a hint, not garbage */
 	q = mremap(p, pages * s->pg, pages * s->pg,
-		   MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
-	if (q == MAP_FAILED)
+		   MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
+	if (q == MAP_FAILED) {
+		s->sh->dontunmap_errno = errno;
 		goto out;
+	}
+	s->sh->info[I_DONTUNMAP_OK]++;
 	x = via_old ? p : q;
 	y = via_old ? q : p;
 	if (!sc_range(s, RESMAP_IOC_DECOMMIT, x + a * s->pg, n * s->pg, 0)) {
+		s->sh->info[I_DONTUNMAP_DECOMMIT]++;
 		for (size_t i = a; i < a + n; i++) {
 			int sx = probe(x + i * s->pg, false, &v);
 			int sy = probe(y + i * s->pg, false, &v);
@@ -1099,6 +1217,7 @@ static void sc_move(struct sc *s)
 			usleep(20000);
 		if (ksm_sharing() - before < (long)pages - 1)
 			goto out;	/* not merged in 3 s: nothing to test */
+		s->sh->info[I_KSM_MERGED]++;
 	} else {
 		fill(s, p, pages, 0);
 		pid = fork();	/* its pages are now the child's too */
@@ -1111,6 +1230,7 @@ static void sc_move(struct sc *s)
 		}
 		if (pid < 0)
 			goto out;
+		s->sh->info[I_COW_MOVE]++;
 	}
 	if (page_nodes(p, pages, node) || node[0] < 0)
 		goto done;
@@ -1159,7 +1279,8 @@ static const struct {
 
 #define NR_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
-static unsigned int pick_scenario(uint64_t *rng, bool no_long)
+static unsigned int pick_scenario(uint64_t *rng, bool no_long,
+				  unsigned int only)
 {
 	unsigned int total = 0, r;
 
@@ -1169,7 +1290,8 @@ static unsigned int pick_scenario(uint64_t *rng, bool no_long)
 		r = below(rng, total);
 		for (unsigned int i = 0; i < NR_SCENARIOS; i++) {
 			if (r < scenarios[i].weight) {
-				if (no_long && scenarios[i].is_long)
+				if ((no_long && scenarios[i].is_long) ||
+				    (only && !(only & (1u << i))))
 					break;
 				return i;
 			}
@@ -1259,7 +1381,7 @@ static void set_oom_adj(int v)
  * finding is in sh (and printed); sh->found counts them.
  */
 static long run_scenarios(struct sc_shared *sh, int fd, unsigned long long seed,
-			  time_t end, long max_cmds, int only)
+			  time_t end, long max_cmds, unsigned int only)
 {
 	struct sc s = { .sh = sh, .fd = fd, .pg = page_size(), .seed = seed,
 			.name = "test" };
@@ -1280,11 +1402,17 @@ static long run_scenarios(struct sc_shared *sh, int fd, unsigned long long seed,
 
 		if (straggler && waitpid(straggler, NULL, WNOHANG) == straggler)
 			sh->straggler = straggler = 0;
-		k = only >= 0 ? (unsigned int)only : pick_scenario(&rng, straggler);
-		if (only >= 0 && straggler && scenarios[k].is_long) {
-			usleep(100000);
-			continue;
+		if (straggler && only) {	/* only long ones: wait */
+			bool any = false;
+
+			for (k = 0; k < NR_SCENARIOS; k++)
+				any |= (only & (1u << k)) && !scenarios[k].is_long;
+			if (!any) {
+				usleep(100000);
+				continue;
+			}
 		}
+		k = pick_scenario(&rng, straggler, only);
 		s.seed = rnd(&rng);
 		s.rng = s.seed;
 		s.name = scenarios[k].name;
@@ -1309,6 +1437,9 @@ static long run_scenarios(struct sc_shared *sh, int fd, unsigned long long seed,
 			}
 			usleep(1000);
 		}
+		if (sc_now() - t > 10)
+			dprintf(1, "# slow scenario: %s seed 0x%llx took %.1f s\n",
+				s.name, s.seed, sc_now() - t);
 		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
 			found(&s, C_OOM, "scenario process killed by SIGKILL it was not sent");
 		else if (WIFSIGNALED(st))
