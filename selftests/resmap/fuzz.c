@@ -7,11 +7,22 @@
  * threads, while others fault, munmap, mprotect, mremap, madvise and
  * fork over the same address range.
  *
+ * That is the second test, commands_and_chaos.  The first,
+ * structured.scenarios (fuzz_gen.h), builds the shapes random arguments
+ * never reach: nested, duplicate, adjacent and chained BATCH spans up to
+ * 65536 operations over reservations split into thousands of VMAs (with
+ * vm.max_map_count raised), long commands killed and timed, FORK_SHARE
+ * with fork and failing commits, io_uring SQ slots rewritten right after
+ * submit and linked SQEs, MADV_COLLAPSE and shmem THP settings, mremap
+ * growth, MREMAP_DONTUNMAP aliases, and unprivileged MOVE of COW- and
+ * KSM-shared pages; each oracle that fires prints "# FOUND <class>".
+ *
  * Bounded by operations and time, seedable, and the seed is printed:
  *   RESMAP_FUZZ_SEED=n  RESMAP_FUZZ_OPS=n  RESMAP_FUZZ_SECONDS=n
- * (defaults: a time seed, 300000 operations, 20 seconds).  The threads
- * interleave as the scheduler runs them, so a seed replays the argument
- * stream of each thread, not the exact interleaving.
+ * (defaults: a time seed, 300000 operations, 20 seconds, two thirds of
+ * them for the scenarios; RESMAP_FUZZ_SCENARIO=a,b runs only those).
+ * The threads interleave as the scheduler runs them, so a seed replays
+ * the argument stream of each thread, not the exact interleaving.
  *
  * Passing means: every command returned 0 or an errno the ABI lists,
  * batch results agree with the call's return, memory outside the

@@ -644,7 +644,7 @@ static void sc_many_vmas(struct sc *s)
 {
 	static const size_t counts[] = { 2000, 8000, 16000, 32000, 64000 };
 	size_t vmas = counts[below(&s->rng, 5)], pages = 2 * vmas;
-	int forks = below(&s->rng, 4), pipefd[2];
+	int forks = below(&s->rng, 4);
 	struct long_cmd l = { 0 };
 	pid_t kids[4];
 	char what[96];
@@ -657,20 +657,17 @@ static void sc_many_vmas(struct sc *s)
 	sc_range(s, RESMAP_IOC_COMMIT, p, pages * s->pg, 0);
 	split_vmas(p, s->pg, pages, vmas);
 	s->sh->info[I_VMAS_SPLIT]++;
-	if (pipe(pipefd))
-		goto out;
-	for (int i = 0; i < forks; i++) {	/* forked sets */
+	/*
+	 * Forked sets, killed at the end (no pipe: the command's process
+	 * would hold it open, and an unkillable one keeps them waiting).
+	 */
+	for (int i = 0; i < forks; i++) {
 		kids[i] = fork();
 		if (kids[i] == 0) {
-			char c;
-
-			close(pipefd[1]);
-			if (read(pipefd[0], &c, 1) < 0)
-				_exit(1);
-			_exit(0);
+			for (;;)
+				pause();
 		}
 	}
-	close(pipefd[0]);
 	l.p = p;
 	l.len = pages * s->pg;
 	if (chance(&s->rng, 30)) {
@@ -716,11 +713,9 @@ static void sc_many_vmas(struct sc *s)
 		 l.cmd, vmas, forks);
 	kill_timed(s, what, 100 + below(&s->rng, 400), run_long, &l);
 done:
-	close(pipefd[1]);
 	for (int i = 0; i < forks; i++)
-		if (kids[i] > 0)
+		if (kids[i] > 0 && !kill(kids[i], SIGKILL))
 			waitpid(kids[i], NULL, 0);
-out:
 	munmap(p, pages * s->pg);
 }
 
@@ -1300,7 +1295,37 @@ static unsigned int pick_scenario(uint64_t *rng, bool no_long,
 	}
 }
 
-/* New kernel log lines that mean trouble, reported once each. */
+/*
+ * A kernel report, printed once per kind (the line without its numbers,
+ * so "soft lockup - CPU#1 stuck for 21s" is one kind however often it
+ * repeats), and counted every time.
+ */
+static void klog_found(struct sc *s, const char *msg)
+{
+	static char kinds[64][64];
+	static unsigned int nkinds;
+	char kind[64];
+	size_t n = 0;
+
+	for (const char *c = msg; *c && n < sizeof(kind) - 1; c++)
+		if (!(*c >= '0' && *c <= '9'))
+			kind[n++] = *c;
+	kind[n] = 0;
+	for (unsigned int i = 0; i < nkinds; i++)
+		if (!strcmp(kinds[i], kind)) {
+			s->sh->found++;
+			s->sh->cls[C_KLOG].n++;
+			return;
+		}
+	if (nkinds < 64)
+		strcpy(kinds[nkinds++], kind);
+	if (s->sh->cls[C_KLOG].n >= 20)	/* found() prints only the first 20 */
+		dprintf(1, "# FOUND kernel-log: %.120s [%s seed 0x%llx, %.1f s, %ld commands]\n",
+			msg, s->name, s->seed, sc_elapsed(s->sh), (long)s->sh->cmds);
+	found(s, C_KLOG, "%.120s", msg);
+}
+
+/* New kernel log lines that mean trouble. */
 static void scan_kmsg(struct sc *s, int kfd)
 {
 	static const char *const bad[] = {
@@ -1329,7 +1354,7 @@ static void scan_kmsg(struct sc *s, int kfd)
 			continue;
 		for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 			if (strstr(msg, bad[i])) {
-				found(s, C_KLOG, "%.120s", msg);
+				klog_found(s, msg);
 				break;
 			}
 	}
@@ -1400,7 +1425,8 @@ static long run_scenarios(struct sc_shared *sh, int fd, unsigned long long seed,
 		double t;
 		pid_t pid;
 
-		if (straggler && waitpid(straggler, NULL, WNOHANG) == straggler)
+		/* gone (reaped here or below: ECHILD), or still running */
+		if (straggler && waitpid(straggler, NULL, WNOHANG) != 0)
 			sh->straggler = straggler = 0;
 		if (straggler && only) {	/* only long ones: wait */
 			bool any = false;
@@ -1453,13 +1479,21 @@ static long run_scenarios(struct sc_shared *sh, int fd, unsigned long long seed,
 		scan_kmsg(&s, kfd);
 		ran++;
 	}
-	/* A straggler still holds a reservation: give it time to go. */
-	for (int t = 0; sh->straggler && t < 300; t++) {
-		if (waitpid(sh->straggler, NULL, WNOHANG) == sh->straggler)
-			sh->straggler = 0;
-		else
+	/*
+	 * Stragglers (unkillable commands, reparented here) still hold
+	 * reservations: give them 60 s to go before the counters are read.
+	 */
+	for (int t = 0; t < 600; t++) {
+		pid_t gone = waitpid(-1, NULL, WNOHANG);
+
+		if (gone < 0)
+			break;
+		if (!gone)
 			usleep(100000);
 	}
+	if (waitpid(-1, NULL, WNOHANG) == 0)
+		dprintf(1, "# stragglers still running after 60 s: the counters below count them\n");
+	sh->straggler = 0;
 	s.name = "end";
 	scan_kmsg(&s, kfd);
 	if (kfd >= 0)
