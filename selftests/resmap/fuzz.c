@@ -7,11 +7,22 @@
  * threads, while others fault, munmap, mprotect, mremap, madvise and
  * fork over the same address range.
  *
+ * That is the second test, commands_and_chaos.  The first,
+ * structured.scenarios (fuzz_gen.h), builds the shapes random arguments
+ * never reach: nested, duplicate, adjacent and chained BATCH spans up to
+ * 65536 operations over reservations split into thousands of VMAs (with
+ * vm.max_map_count raised), long commands killed and timed, FORK_SHARE
+ * with fork and failing commits, io_uring SQ slots rewritten right after
+ * submit and linked SQEs, MADV_COLLAPSE and shmem THP settings, mremap
+ * growth, MREMAP_DONTUNMAP aliases, and unprivileged MOVE of COW- and
+ * KSM-shared pages; each oracle that fires prints "# FOUND <class>".
+ *
  * Bounded by operations and time, seedable, and the seed is printed:
  *   RESMAP_FUZZ_SEED=n  RESMAP_FUZZ_OPS=n  RESMAP_FUZZ_SECONDS=n
- * (defaults: a time seed, 300000 operations, 20 seconds).  The threads
- * interleave as the scheduler runs them, so a seed replays the argument
- * stream of each thread, not the exact interleaving.
+ * (defaults: a time seed, 300000 operations, 20 seconds, two thirds of
+ * them for the scenarios; RESMAP_FUZZ_SCENARIO=a,b runs only those).
+ * The threads interleave as the scheduler runs them, so a seed replays
+ * the argument stream of each thread, not the exact interleaving.
  *
  * Passing means: every command returned 0 or an errno the ABI lists,
  * batch results agree with the call's return, memory outside the
@@ -466,6 +477,8 @@ static void check_ret(struct worker *w, unsigned int cmd, unsigned int what,
 		note_reservation(w, cmd, arg);
 }
 
+#include "fuzz_gen.h"
+
 static long uring_cmd(struct worker *w, unsigned int cmd, unsigned long arg,
 		      int *err)
 {
@@ -485,12 +498,10 @@ static long uring_cmd(struct worker *w, unsigned int cmd, unsigned long arg,
 	c->arg = arg;
 	c->reserved = chance(&w->rng, 3) ? rnd(&w->rng) : 0;
 	/*
-	 * Mostly IOSQE_ASYNC: without it 6.12 (which issues the command
-	 * with the SQE still in the ring) gets EOPNOTSUPP.  Every eighth
-	 * without, so that the refusal is fuzzed too; no random number is
-	 * drawn, so that a seed's streams stay what they were.
+	 * Mostly IOSQE_ASYNC: on 6.12 a command without it may complete
+	 * with EOPNOTSUPP (the core does not copy the SQE there).
 	 */
-	if (w->f->uring_ops % 8 != 7)
+	if (chance(&w->rng, 80))
 		sqe->flags |= IOSQE_ASYNC;
 	if (io_uring_submit(&w->ring) != 1 || io_uring_wait_cqe(&w->ring, &cqe))
 		return -1;
@@ -642,7 +653,22 @@ static void *mapper(void *arg)
 			at = (char *)(uintptr_t)arena_addr(w);
 		if (at < lo || at + len > lo + ARENA_SIZE)
 			continue;
-		switch (below(&w->rng, 7)) {
+		switch (below(&w->rng, 8)) {
+		case 7:	/* THP, KSM, and aliases that keep the old range */
+			switch (below(&w->rng, 3)) {
+			case 0:
+				madvise(at, len, MADV_COLLAPSE);
+				break;
+			case 1:
+				madvise(at, len, MADV_MERGEABLE);
+				break;
+			default:
+				if (to + len <= at || at + len <= to)
+					mremap(at, len, len, MREMAP_MAYMOVE |
+					       MREMAP_FIXED | MREMAP_DONTUNMAP, to);
+				break;
+			}
+			break;
 		case 0: case 1:
 			munmap(at, len);
 			break;
@@ -738,6 +764,141 @@ static void unmap_all(struct fuzz *f)
 	munmap(f->arena, ARENA_SIZE);
 }
 
+/* RESMAP_FUZZ_SECONDS is the whole run: 2/3 scenarios, 1/3 chaos. */
+static long fuzz_seconds(void)
+{
+	return env_long("RESMAP_FUZZ_SECONDS", 20);
+}
+
+static long chaos_seconds(void)
+{
+	long t = fuzz_seconds() / 3;
+
+	return t < 5 ? 5 : t;
+}
+
+static unsigned long long fuzz_seed(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return env_long("RESMAP_FUZZ_SEED",
+			now.tv_nsec ^ ((long)now.tv_sec << 20) ^ getpid());
+}
+
+#define MAX_MAP_COUNT	"/proc/sys/vm/max_map_count"
+#define KSM_RUN		"/sys/kernel/mm/ksm/run"
+#define WATCHDOG_THRESH	"/proc/sys/kernel/watchdog_thresh"
+
+FIXTURE(structured) {
+	struct sc_shared *sh;
+	int fd;
+	long old_map_count, old_ksm, old_watchdog;
+	char old_shmem[32];
+};
+
+/* The selected word of a sysfs choice file ("a [b] c"), or "". */
+static void sysfs_choice(const char *path, char *out, size_t len)
+{
+	char buf[256], *a, *b;
+	FILE *f = fopen(path, "r");
+
+	out[0] = 0;
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f)) {
+		a = strchr(buf, '[');
+		b = a ? strchr(a, ']') : NULL;
+		if (b && (size_t)(b - a) < len) {
+			*b = 0;
+			snprintf(out, len, "%s", a + 1);
+		}
+	}
+	fclose(f);
+}
+
+FIXTURE_SETUP(structured)
+{
+	self->fd = open(RESMAP_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	self->sh = mmap(NULL, sizeof(*self->sh), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->sh);
+	self->sh->pmem = pmem_node_of(self->fd);
+	/* Fedora's and Arch's value: room for ~65000-VMA reservations. */
+	self->old_map_count = write_sysctl(MAX_MAP_COUNT, 1048576);
+	self->old_ksm = write_sysctl(KSM_RUN, 1);
+	/* A soft lockup reported after 8 s, not 20. */
+	self->old_watchdog = write_sysctl(WATCHDOG_THRESH, 4);
+	sysfs_choice(SHMEM_ENABLED, self->old_shmem, sizeof(self->old_shmem));
+}
+
+FIXTURE_TEARDOWN(structured)
+{
+	restore_sysctl(MAX_MAP_COUNT, self->old_map_count);
+	restore_sysctl(KSM_RUN, self->old_ksm);
+	restore_sysctl(WATCHDOG_THRESH, self->old_watchdog);
+	if (self->old_shmem[0]) {
+		FILE *f = fopen(SHMEM_ENABLED, "w");
+
+		if (f) {
+			fprintf(f, "%s\n", self->old_shmem);
+			fclose(f);
+		}
+	}
+	munmap(self->sh, sizeof(*self->sh));
+	close(self->fd);
+}
+
+/*
+ * The structure-aware scenarios of fuzz_gen.h, each in a process of its
+ * own, for two thirds of RESMAP_FUZZ_SECONDS (RESMAP_FUZZ_SCENARIO=a,b
+ * runs only those).  Every oracle that fires prints a "# FOUND" line.
+ */
+TEST_F_TIMEOUT(structured, scenarios, 6 * 3600)
+{
+	struct resmap_counters c0 = resmap_counters(), c1;
+	unsigned long long seed = fuzz_seed();
+	long secs = fuzz_seconds() - chaos_seconds(), ran;
+	const char *only_name = getenv("RESMAP_FUZZ_SCENARIO");
+	struct sc_shared *sh = self->sh;
+	struct sc s = { .sh = sh, .seed = seed, .name = "end" };
+	unsigned int only = 0;
+
+	/* RESMAP_FUZZ_SCENARIO=name,name,...: only those */
+	for (unsigned int i = 0; only_name && i < NR_SCENARIOS; i++)
+		if (strstr(only_name, scenarios[i].name))
+			only |= 1u << i;
+	if (secs < 5)
+		secs = 5;
+	TH_LOG("seed %llu (RESMAP_FUZZ_SEED), scenarios for %ld s, max_map_count %s",
+	       seed, secs, self->old_map_count >= 0 ? "1048576" : "unchanged");
+	clock_gettime(CLOCK_MONOTONIC, &sh->t0);
+	ran = run_scenarios(sh, self->fd, seed, time(NULL) + secs,
+			    env_long("RESMAP_FUZZ_OPS", 300000), only);
+	c1 = resmap_counters();
+	if (c0.reservations != c1.reservations || c0.vmas != c1.vmas ||
+	    c0.committed_pages != c1.committed_pages || c0.files != c1.files)
+		found(&s, C_COUNTERS, "reservations %ld -> %ld, vmas %ld -> %ld, committed pages %ld -> %ld, files %ld -> %ld",
+		      c0.reservations, c1.reservations, c0.vmas, c1.vmas,
+		      c0.committed_pages, c1.committed_pages, c0.files, c1.files);
+	TH_LOG("seed %llu: %ld scenarios, %ld commands in %.1f s, %ld findings",
+	       seed, ran, (long)sh->cmds, sc_elapsed(sh), (long)sh->found);
+	for (int c = 0; c < C_NR; c++)
+		if (sh->cls[c].n)
+			TH_LOG("class %s: %ld, first after %.1f s and %ld commands (%s seed 0x%llx): %s",
+			       sc_class_name[c], (long)sh->cls[c].n,
+			       sh->cls[c].first_s, sh->cls[c].first_cmds,
+			       sh->cls[c].first_sc, sh->cls[c].first_seed,
+			       sh->cls[c].first);
+	for (int i = 0; i < I_NR; i++)
+		TH_LOG("reached: %s: %ld", sc_info_name[i], (long)sh->info[i]);
+	TH_LOG("last errno of MADV_COLLAPSE %d, of MREMAP_DONTUNMAP %d",
+	       sh->collapse_errno, sh->dontunmap_errno);
+	EXPECT_EQ(0, sh->found);
+	EXPECT_LT(0, ran);
+}
+
 FIXTURE(fuzz) {
 	struct fuzz f;
 	struct worker *w;
@@ -746,15 +907,12 @@ FIXTURE(fuzz) {
 
 FIXTURE_SETUP(fuzz)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_REALTIME, &now);
 	memset(&self->f, 0, sizeof(self->f));
 	self->f.pg = page_size();
-	self->f.seed = env_long("RESMAP_FUZZ_SEED",
-				now.tv_nsec ^ ((long)now.tv_sec << 20) ^ getpid());
+	self->f.seed = fuzz_seed();
 	self->f.max_ops = env_long("RESMAP_FUZZ_OPS", 300000);
-	self->f.end = time(NULL) + env_long("RESMAP_FUZZ_SECONDS", 20);
+	/* A third of the time; the structured scenarios run first. */
+	self->f.end = time(NULL) + chaos_seconds();
 	self->f.fd = open(RESMAP_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->f.fd);
 	self->nw = COMMANDERS + 3;
