@@ -142,7 +142,7 @@ FUZZ_SECONDS ?= 600
 check-debug: deps
 	@$(MAKE) --no-print-directory debug-kernel selftests
 	@DEBUG_CACHE=$(DEBUG_CACHE) VM_TIMEOUT=$$(($(FUZZ_SECONDS) + 2400)) \
-		VM_ENV="RESMAP_FUZZ_SECONDS=$(FUZZ_SECONDS) RESMAP_FUZZ_OPS=10000000 RESMAP_STRESS_SECONDS=60" \
+		VM_ENV="RESMAP_FUZZ_SECONDS=$(FUZZ_SECONDS) RESMAP_FUZZ_OPS=10000000 RESMAP_STRESS_SECONDS=60 RESMAP_LIMITS_SPLIT=8000 RESMAP_KILL_MS=20000" \
 		bash selftests/vm/check-one.sh debug
 
 # The debug kernel (cached) and resmap.ko built against it.
