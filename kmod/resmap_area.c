@@ -247,11 +247,18 @@ static unsigned long resmap_aligned_gap(unsigned long len, unsigned long align)
 	return ALIGN(gap, align);
 }
 
-/*
- * Map @len bytes of address space into @resv: at @addr exactly (never
- * replacing a mapping: -EEXIST) or, if @addr is 0, anywhere aligned to
- * @align.  Nothing is ever unmapped here: an aligned address is found
- * first and mapped exactly, so no other thread's mapping can be hit.
+/**
+ * resmap_map() - map address space into a reservation
+ * @resv:  the reservation
+ * @addr:  the exact address (never replacing a mapping), or 0: anywhere
+ * @len:   bytes, a page multiple
+ * @align: alignment when @addr is 0, a power of two >= PAGE_SIZE
+ *
+ * Nothing is ever unmapped here: an aligned address is found first and
+ * mapped exactly, so no other thread's mapping can be hit.
+ *
+ * Context: takes the caller's mmap lock.
+ * Return: the address; -EEXIST, -ENOMEM, -ENFILE, -EACCES, -EPERM, -EINTR.
  */
 unsigned long resmap_map(struct resmap_resv *resv, unsigned long addr,
 			 unsigned long len, unsigned long align)
@@ -415,15 +422,23 @@ static int resmap_shmem_setup(struct vm_area_struct *vma)
 	return 0;
 }
 
-/*
- * Free the pages of [addr, addr + size) in @vma.  A shared reservation's
- * pages leave its shmem file too, and so every process sharing them.
+/**
+ * resmap_discard() - free the pages of a decommitted range
+ * @vma:  a reservation VMA
+ * @addr: page-aligned start inside it
+ * @size: bytes, within it
+ *
+ * A shared reservation's pages leave its shmem file too, and so every
+ * process sharing them.
+ *
+ * Context: mmap lock held for writing.
  */
 void resmap_discard(struct vm_area_struct *vma, unsigned long addr,
 		    unsigned long size)
 {
 	loff_t off;
 
+	resmap_assert_write_locked(vma->vm_mm);
 	if (vma->vm_ops != &resmap_shared_vm_ops) {
 		resmap_zap(vma, addr, size);
 		return;
@@ -433,19 +448,26 @@ void resmap_discard(struct vm_area_struct *vma, unsigned long addr,
 	shmem_truncate_range(file_inode(vma->vm_file), off, off + size - 1);
 }
 
-/*
- * Undo what populating [addr, addr + size) of @vma allocated, and
- * nothing else.  A private VMA's pages there are its own.  A shared
- * VMA's may be another process's (a FORK_SHARE child that committed and
- * wrote them): only this VMA's page table entries go, and of the shmem
- * pages only those nobody maps, locks or has written (clean ones, which
- * read as zero), as fadvise(POSIX_FADV_DONTNEED) would drop them.
+/**
+ * resmap_discard_unused() - undo what populating a range allocated
+ * @vma:  a reservation VMA
+ * @addr: page-aligned start inside it, of pages no longer committed
+ * @size: bytes, within it
+ *
+ * A private VMA's pages there are its own.  A shared VMA's may be another
+ * process's (a FORK_SHARE child that committed and wrote them): only this
+ * VMA's page table entries go, and of the shmem pages only those nobody
+ * maps, locks or has written (clean ones, which read as zero), as
+ * fadvise(POSIX_FADV_DONTNEED) would drop them.
+ *
+ * Context: mmap lock held for writing.
  */
 void resmap_discard_unused(struct vm_area_struct *vma, unsigned long addr,
 			   unsigned long size)
 {
 	pgoff_t first = resmap_pgoff(vma, addr);
 
+	resmap_assert_write_locked(vma->vm_mm);
 	resmap_zap(vma, addr, size);
 	if (resmap_vma_is_shared(vma))
 		invalidate_mapping_pages(vma->vm_file->f_mapping, first,
