@@ -18,6 +18,7 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
+#include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -237,7 +238,8 @@ INTERVAL_TREE_DEFINE(struct resmap_span, rb, unsigned long, subtree_last,
 
 /*
  * Fail with EINVAL every operation sharing a page with one listed before
- * it whose own fields are valid: an interval tree of those, queried
+ * it, whatever that one's other fields say (any range that does not wrap
+ * counts, by the pages it touches): an interval tree of those, queried
  * before each is added, so nested and overlapping spans are all caught
  * in O(n log n).
  */
@@ -245,6 +247,7 @@ static int resmap_check_overlap(struct resmap_op *ops, u32 n)
 {
 	struct rb_root_cached root = RB_ROOT_CACHED;
 	struct resmap_span *nodes;
+	u64 end;
 	u32 i;
 
 	nodes = kvmalloc_array(n, sizeof(*nodes),
@@ -252,12 +255,13 @@ static int resmap_check_overlap(struct resmap_op *ops, u32 n)
 	if (!nodes)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		if (ops[i].result)
+		if (!ops[i].len || check_add_overflow(ops[i].addr, ops[i].len,
+						      &end) || end > TASK_SIZE)
 			continue;
-		nodes[i].start = ops[i].addr;
-		nodes[i].last = ops[i].addr + ops[i].len - 1;
+		nodes[i].start = ops[i].addr & PAGE_MASK;
+		nodes[i].last = PAGE_ALIGN(end) - 1;
 		if (resmap_span_iter_first(&root, nodes[i].start,
-					   nodes[i].last))
+					   nodes[i].last) && !ops[i].result)
 			ops[i].result = -EINVAL;
 		resmap_span_insert(&nodes[i], &root);
 		if (!(i & 1023))
