@@ -19,7 +19,13 @@
 
 #define SHARED_PAGES	1024
 #define OWN_PAGES	64
-#define RUN_SECONDS	3
+/* RESMAP_RACE_SECONDS (3): the debug kernel, several times slower, runs longer. */
+static unsigned int run_seconds(void)
+{
+	const char *v = getenv("RESMAP_RACE_SECONDS");
+
+	return v && *v ? (unsigned int)strtoul(v, NULL, 0) : 3;
+}
 
 struct race {
 	int fd;
@@ -217,7 +223,7 @@ static void run_race(struct __test_metadata *_metadata, unsigned int mode)
 	ASSERT_NE(NULL, r.shared);
 	for (i = 0; i < NR; i++)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, roles[i], &r));
-	sleep(RUN_SECONDS);
+	sleep(run_seconds());
 	r.stop = true;
 	for (i = 0; i < NR; i++)
 		pthread_join(t[i], NULL);
