@@ -402,6 +402,17 @@ static void split_vmas(char *p, long pg, size_t pages, size_t vmas)
  * time its exit.  Over 2 s is a finding; the process is then left to the
  * test (a subreaper) to reap, after 20 s more of measuring.
  */
+/*
+ * How long a killed command may take to die: RESMAP_KILL_MS (2000); the
+ * debug kernel (make check-debug), several times slower, allows more.
+ */
+static double kill_bound_s(void)
+{
+	const char *v = getenv("RESMAP_KILL_MS");
+
+	return (v && *v ? strtod(v, NULL) : 2000) / 1000.0;
+}
+
 static void kill_timed(struct sc *s, const char *what, int ms,
 		       void (*fn)(struct sc *, void *), void *arg)
 {
@@ -423,7 +434,7 @@ static void kill_timed(struct sc *s, const char *what, int ms,
 	}
 	kill(pid, SIGKILL);
 	t = sc_now();
-	while (sc_now() - t < 2.0) {
+	while (sc_now() - t < kill_bound_s()) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			return;
 		usleep(2000);
@@ -1454,8 +1465,9 @@ static long run_scenarios(struct sc_shared *sh, int fd, unsigned long long seed,
 		}
 		t = sc_now();
 		while (waitpid(pid, &st, WNOHANG) != pid) {
-			if (sc_now() - t > 90) {
-				found(&s, C_KILL, "scenario still running after 90 s");
+			if (sc_now() - t > 45 * kill_bound_s()) {
+				found(&s, C_KILL, "scenario still running after %.0f s",
+				      45 * kill_bound_s());
 				kill(pid, SIGKILL);
 				waitpid(pid, &st, 0);
 				st = 0;
