@@ -5,9 +5,12 @@
  * BATCHes of 65536 operations, a reservation split into ~65000 VMAs by
  * mprotect.  Each runs in a loop in a child; the parent sends SIGKILL
  * after ~200 ms and measures the time from the signal to waitpid()'s
- * return, which must be under 2 s, and prints it:
+ * return, and prints it:
  *
- *   # kill latency COMMIT 64TiB: 12 ms
+ *   # kill latency COMMIT 64TiB: 12 ms (an idle process with the same setup: 3 ms)
+ *
+ * What the command adds to the death of an idle process with the same
+ * mappings must be under 2 s.
  *
  * The guest's soft-lockup watchdog is set low (guest-init.sh), so a
  * command that never reschedules also shows in dmesg, which the host
@@ -371,18 +374,27 @@ static int wait_ms(pid_t pid, long ms, int *status)
 	return -1;
 }
 
-TEST_F_TIMEOUT(kill, latency_under_2s, 240)
+/*
+ * Set up as @variant says in a child on the last CPU, then run its
+ * command in a loop (@run) or wait (!@run); SIGKILL it @after_ms after
+ * the setup, and return how long it took to die: -1 on a failed setup,
+ * -2 if not dead after 10 s.
+ */
+static long kill_after(const FIXTURE_VARIANT(kill) *variant, int fd,
+		       int run, long after_ms, int *status)
 {
-	struct lim l = { .fd = self->fd, .pg = page_size() };
+	struct lim l = { .fd = fd, .pg = page_size() };
 	struct pollfd pfd;
-	int ready[2], status;
-	long t0, lat;
+	int ready[2];
+	long t0;
 	char c;
 	pid_t pid;
 
-	ASSERT_EQ(0, pipe(ready));
+	if (pipe(ready))
+		return -1;
 	pid = fork();
-	ASSERT_LE(0, pid);
+	if (pid < 0)
+		return -1;
 	if (pid == 0) {
 		close(ready[0]);
 		on_last_cpu();
@@ -390,32 +402,56 @@ TEST_F_TIMEOUT(kill, latency_under_2s, 240)
 			_exit(1);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(2);
-		for (;;)
-			variant->run(&l);
+		for (;;) {
+			if (run)
+				variant->run(&l);
+			else
+				pause();
+		}
 	}
 	close(ready[1]);
 	pfd = (struct pollfd) { .fd = ready[0], .events = POLLIN };
-	ASSERT_EQ(1, poll(&pfd, 1, 120 * 1000)) TH_LOG("setup never ended");
-	if (read(ready[0], &c, 1) != 1) {
-		waitpid(pid, &status, 0);
-		ASSERT_TRUE(0) TH_LOG("setup failed: status %#x", status);
+	if (poll(&pfd, 1, 120 * 1000) != 1 || read(ready[0], &c, 1) != 1) {
+		close(ready[0]);
+		kill(pid, SIGKILL);
+		waitpid(pid, status, 0);
+		return -1;
 	}
 	close(ready[0]);
-	usleep(200 * 1000);
+	usleep(after_ms * 1000);
 	t0 = now_ms();
-	ASSERT_EQ(0, kill(pid, SIGKILL));
-	if (wait_ms(pid, 10 * 1000, &status)) {
+	kill(pid, SIGKILL);
+	if (wait_ms(pid, 10 * 1000, status))
+		return -2;
+	return now_ms() - t0;
+}
+
+/*
+ * The command's share of the latency is what it adds to the death of
+ * the same process idle: tearing down ~65000 VMAs takes a second or
+ * more in the emulated guest by itself.
+ */
+TEST_F_TIMEOUT(kill, latency_under_2s, 240)
+{
+	int status = 0;
+	long base, lat;
+
+	base = kill_after(variant, self->fd, 0, 0, &status);
+	ASSERT_LE(0, base) TH_LOG("%s: idle setup: %ld, status %#x",
+				  variant->name, base, status);
+	lat = kill_after(variant, self->fd, 1, 200, &status);
+	if (lat == -2) {
 		printf("# kill latency %s: over 10 s, still running\n",
 		       variant->name);
 		fflush(stdout);
-		ASSERT_TRUE(0) TH_LOG("%s: not dead 10 s after SIGKILL",
-				      variant->name);
 	}
-	lat = now_ms() - t0;
-	printf("# kill latency %s: %ld ms\n", variant->name, lat);
+	ASSERT_LE(0, lat) TH_LOG("%s: %s", variant->name, lat == -2 ?
+				 "not dead 10 s after SIGKILL" : "setup failed");
+	printf("# kill latency %s: %ld ms (an idle process with the same setup: %ld ms)\n",
+	       variant->name, lat, base);
 	fflush(stdout);
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	EXPECT_GT(KILL_MS, lat);
+	EXPECT_GT(KILL_MS, lat - base);
 }
 
 /*

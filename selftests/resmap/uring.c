@@ -345,7 +345,7 @@ FIXTURE_TEARDOWN(slot)
  * A linked command: it is issued only after the read ahead of it
  * completes, by which time its SQ slot names range B.  Only A may go.
  */
-TEST_F(slot, linked_cmd_never_reads_a_rewritten_slot)
+TEST_F_TIMEOUT(slot, linked_cmd_never_reads_a_rewritten_slot, 120)
 {
 	long pg = self->pg;
 	struct resmap_range ra, rb;
@@ -388,10 +388,10 @@ TEST_F(slot, linked_cmd_never_reads_a_rewritten_slot)
  * COMMIT|POPULATE, the command waits in the queue while its SQ slot is
  * rewritten.  Only A may go.
  */
-TEST_F(slot, punted_cmd_never_reads_a_rewritten_slot)
+TEST_F_TIMEOUT(slot, punted_cmd_never_reads_a_rewritten_slot, 120)
 {
 	long pg = self->pg;
-	const size_t big = 64UL << 20;
+	const size_t big = 16UL << 20;	/* milliseconds of work, or more */
 	char *busy = reserve(self->fd, big, 0, NULL);
 	struct resmap_range rbusy = { .addr = (unsigned long)busy, .len = big,
 				      .flags = RESMAP_COMMIT_POPULATE };
