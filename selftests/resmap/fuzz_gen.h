@@ -89,6 +89,7 @@ struct sc_shared {
 	atomic_long cmds;
 	atomic_long found;
 	atomic_int straggler;	/* an unkillable command's process */
+	double straggler_since;
 	int pmem;		/* the pmem node, or -1 */
 	atomic_long info[I_NR];
 	int collapse_errno, dontunmap_errno;	/* the last failure's */
@@ -449,6 +450,7 @@ static void kill_timed(struct sc *s, const char *what, int ms,
 	}
 	found(s, C_KILL, "%s: still running 20 s after SIGKILL", what);
 	s->sh->straggler = pid;
+	s->sh->straggler_since = sc_now();
 }
 
 /* ---- 1: batches of nested, duplicate, adjacent and chained spans ---- */
@@ -541,6 +543,8 @@ static void sc_batch_shapes(struct sc *s)
 	if (chance(&s->rng, 60)) {
 		vmas = chance(&s->rng, 50) ? 1 + below(&s->rng, 64) :
 		       1000 + below(&s->rng, pages / 2 > 1000 ? pages / 2 - 1000 : 1);
+		if (vmas > pages)
+			vmas = pages;
 		split_vmas(p + canary * s->pg, s->pg, pages, vmas);
 	}
 	ops = calloc(n, sizeof(*ops));
@@ -1436,8 +1440,13 @@ static long run_scenarios(struct sc_shared *sh, int fd, unsigned long long seed,
 		double t;
 		pid_t pid;
 
-		/* gone (reaped here or below: ECHILD), or still running */
-		if (straggler && waitpid(straggler, NULL, WNOHANG) != 0)
+		/*
+		 * Gone (reaped here or below: ECHILD), or still running; after
+		 * 60 s long scenarios run again beside it (one that never
+		 * dies would otherwise end them for the rest of the run).
+		 */
+		if (straggler && (waitpid(straggler, NULL, WNOHANG) != 0 ||
+				  sc_now() - sh->straggler_since > 60))
 			sh->straggler = straggler = 0;
 		if (straggler && only) {	/* only long ones: wait */
 			bool any = false;
