@@ -37,6 +37,10 @@ void *shim_alloc(size_t size, size_t align, size_t reserve, uintmax_t flags)
 	/* plain malloc of a small size: straight to the thread cache. */
 	if (!(align | reserve | flags) && size <= SHIM_SMALL_MAX)
 		return shim_small_alloc(shim_class_of(size, 0));
+	if (size > SHIM_SIZE_MAX) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (align && !shim_pow2(align)) {
 		errno = EINVAL;
 		return NULL;
@@ -122,6 +126,8 @@ int shim_realloc(void **ptr, size_t size, size_t align, size_t reserve,
 	shim_ready();
 	if (align && !shim_pow2(align))
 		return -EINVAL;
+	if (size > SHIM_SIZE_MAX)
+		return -ENOMEM;
 	err = reserve_bytes(size, reserve, flags, &reserve);
 	if (err)
 		return err;

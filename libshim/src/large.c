@@ -36,6 +36,7 @@ struct large {
 
 static struct large *table;
 static size_t table_cap, table_used;	/* used: live + deleted */
+static size_t table_live;
 static pthread_mutex_t large_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static size_t slot_of(uintptr_t p, size_t cap)
@@ -55,11 +56,27 @@ static struct large *find(uintptr_t p)
 	return NULL;
 }
 
+/* Mark a slot deleted (a tombstone: probes go on past it). */
+static void forget(struct large *l)
+{
+	l->ptr = 1;
+	table_live--;
+}
+
+/*
+ * Rehash into a table twice the size, or the same size when at most a
+ * quarter of the slots are live (the rest are tombstones: churn, not
+ * growth, filled it).
+ */
 static int grow_table(void)
 {
-	size_t cap = table_cap ? table_cap * 2 : 1024, i, j;
+	size_t cap = table_cap, i, j;
 	struct large *t;
 
+	if (!cap)
+		cap = 1024;
+	else if (table_live * 4 > table_cap)
+		cap *= 2;
 	t = mmap(NULL, cap * sizeof(*t), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (t == MAP_FAILED)
@@ -94,6 +111,7 @@ static int insert(const struct large *rec)
 		;
 	if (!table[i].ptr)
 		table_used++;
+	table_live++;
 	table[i] = *rec;
 	pthread_mutex_unlock(&large_lock);
 	atomic_fetch_add(&shim_counters.large_blocks, 1);
@@ -165,6 +183,8 @@ int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
 	char *base;
 	int err = 0;
 
+	if (size > SHIM_SIZE_MAX || reserve > SHIM_SIZE_MAX)
+		return -ENOMEM;
 	align = align > SHIM_PAGE ? align : SHIM_PAGE;
 	each = shim_round_up(reserve > used ? reserve : used, align);
 	if (each < used || n > SIZE_MAX / each)
@@ -195,7 +215,7 @@ int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
 			struct large *l = find((uintptr_t)out[i]);
 
 			if (l)
-				l->ptr = 1;
+				forget(l);
 		}
 		pthread_mutex_unlock(&large_lock);
 		shim_be->release(base, each * n);
@@ -245,7 +265,7 @@ static void update(uintptr_t old, uintptr_t p, size_t used, size_t res)
 	if (p != old) {
 		struct large rec = *l;
 
-		l->ptr = 1;
+		forget(l);
 		rec.ptr = p;
 		rec.carved = false;
 		pthread_mutex_unlock(&large_lock);
@@ -369,12 +389,22 @@ void shim_large_free(void *p)
 	}
 	used = l->used;
 	res = l->res;
-	l->ptr = 1;
+	forget(l);
 	pthread_mutex_unlock(&large_lock);
 	atomic_fetch_sub(&shim_counters.large_blocks, 1);
 	atomic_fetch_sub(&shim_counters.large_bytes, used);
 	atomic_fetch_sub(&shim_counters.reserved_bytes, res);
 	shim_be->release(p, res);
+}
+
+size_t shim_large_registry_bytes(void)
+{
+	size_t bytes;
+
+	pthread_mutex_lock(&large_lock);
+	bytes = table_cap * sizeof(*table);
+	pthread_mutex_unlock(&large_lock);
+	return bytes;
 }
 
 void shim_large_lock_all(void)

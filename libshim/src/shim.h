@@ -40,6 +40,8 @@
 #define SHIM_MIN_ALIGN		16UL
 #define SHIM_SMALL_MAX		(128UL << 10)	/* larger: own reservation */
 #define SHIM_NR_CLASSES		48
+/* No object may be larger: pointer differences within it must fit. */
+#define SHIM_SIZE_MAX		((size_t)PTRDIFF_MAX)
 
 static inline size_t shim_round_up(size_t x, size_t to)
 {
@@ -172,11 +174,24 @@ int shim_realloc(void **ptr, size_t size, size_t align, size_t reserve,
 void shim_free(void *p, uintmax_t flags);
 size_t shim_usable(const void *p);
 
+size_t shim_large_registry_bytes(void);
+
 /* Statistics. */
 struct shim_counters {
 	atomic_size_t small_bytes, large_blocks, large_bytes, reserved_bytes,
 		committed_spans, in_place_growths, moves;
+	atomic_size_t small_committed;	/* bytes of spans holding memory */
+	atomic_size_t small_cached;	/* of which: empty, kept for reuse */
+	atomic_size_t arena_reserved;	/* address space of small spans */
+	atomic_size_t large_cached_blocks, large_cached_bytes;
+	atomic_size_t purged_bytes;	/* given back by decay or trim */
 };
 extern struct shim_counters shim_counters;
+
+/* A snapshot of the counters, the node and tier bytes left alone. */
+void shim_totals(struct resmap_alloc_stats *t);
+void shim_print_stats(int fd);
+/* Give every cached byte back now: how many were. */
+size_t shim_trim(void);
 
 #endif

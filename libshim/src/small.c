@@ -49,9 +49,17 @@ struct tbin {
 	uint32_t count;
 };
 
+/*
+ * A thread's cache is registered (its key set, so that it is flushed
+ * when the thread exits) at its first allocation or free.  Once flushed
+ * it is dead: frees and allocations in later TSD destructors go to the
+ * central lists directly, or they would stay in a cache no one flushes.
+ */
+enum { TCACHE_NEW, TCACHE_LIVE, TCACHE_DEAD };
+
 struct tcache {
 	struct tbin bin[SHIM_NR_CLASSES];
-	bool registered;
+	uint8_t state;		/* TCACHE_* */
 };
 
 static size_t class_size[SHIM_NR_CLASSES];
@@ -110,9 +118,12 @@ int shim_class_of(size_t size, size_t align)
 {
 	int lo, hi, c;
 
+	/* Checked before rounding up, which would wrap near SIZE_MAX. */
+	if (size > SHIM_SMALL_MAX || align > SHIM_UNIT)
+		return -1;
 	if (align > SHIM_MIN_ALIGN)
 		size = shim_round_up(size ? size : 1, align);
-	if (size > SHIM_SMALL_MAX || align > SHIM_UNIT)
+	if (size > SHIM_SMALL_MAX)
 		return -1;
 	if (size <= 1024) {
 		c = class_by_16[(size + 15) >> 4];
@@ -290,6 +301,8 @@ size_t shim_small_alloc_many(int cls, void **out, size_t n)
 			s->free = *(void **)s->free;
 			s->live++;
 			shim_unpoison(out[got - 1], size);
+			/* Not free any more: no double-free search on its free. */
+			((void **)out[got - 1])[1] = NULL;
 		}
 		while (got < n && s->bump < s->cap) {
 			out[got++] = span_start(s) + (size_t)s->bump++ * size;
@@ -323,6 +336,8 @@ static void central_free(int cls, void *list, size_t n, bool constant_time)
 		s = span_of(p);
 		if (!s->free && s->bump == s->cap)
 			partial_add(c, s);
+		if (!s->live)
+			shim_fatal("free(): double free detected", p);
 		*(void **)p = s->free;
 		s->free = p;
 		if (--s->live)
@@ -369,7 +384,21 @@ static void tcache_exit(void *arg)
 	(void)arg;
 	for (int c = 0; c < SHIM_NR_CLASSES; c++)
 		tbin_flush(c, 0, false);
-	tc.registered = false;
+	tc.state = TCACHE_DEAD;
+}
+
+/* Whether the thread's cache may be used: registered for its exit. */
+static bool tcache_usable(void)
+{
+	if (__builtin_expect(tc.state == TCACHE_LIVE, 1))
+		return true;
+	if (tc.state == TCACHE_DEAD)
+		return false;
+	if (pthread_setspecific(tcache_key, &tc) ||
+	    pthread_getspecific(tcache_key) != &tc)
+		return false;
+	tc.state = TCACHE_LIVE;
+	return true;
 }
 
 void *shim_small_alloc(int cls)
@@ -386,12 +415,13 @@ void *shim_small_alloc(int cls)
 		shim_unpoison(p, class_size[cls]);
 		return p;
 	}
-	if (!tc.registered) {
-		/* Give the cache back when the thread exits. */
-		tc.registered = true;
-		pthread_setspecific(tcache_key, &tc);
-		if (!pthread_getspecific(tcache_key))
-			tc.registered = false;
+	if (!tcache_usable()) {
+		/* Exiting: nothing more may be cached. */
+		if (!shim_small_alloc_many(cls, &p, 1)) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		return p;
 	}
 	n = class_limit[cls] / 2;
 	n = shim_small_alloc_many(cls, batch, n < 128 ? n : 128);
@@ -408,6 +438,15 @@ void *shim_small_alloc(int cls)
 	}
 	b->count += n - 1;
 	return batch[0];
+}
+
+/* Whether @p is on the free list @head (through first words). */
+static bool on_list(void *head, const void *p)
+{
+	for (void *q = head; q; q = *(void **)q)
+		if (q == p)
+			return true;
+	return false;
 }
 
 /* The span of a small object being freed; aborts if @p is not one. */
@@ -439,6 +478,11 @@ void shim_small_free_many(void **ptrs, size_t n, bool constant_time)
 		if (!ptrs[i] || !shim_small_owns(ptrs[i]))
 			continue;
 		s = checked_span(ptrs[i]);
+		/* Twice in one batch would make the list a cycle. */
+		if (((void **)ptrs[i])[1] == (void *)secret &&
+		    on_list(list[s->cls], ptrs[i]))
+			shim_fatal("free(): double free detected", ptrs[i]);
+		((void **)ptrs[i])[1] = (void *)secret;
 		*(void **)ptrs[i] = list[s->cls];
 		list[s->cls] = ptrs[i];
 		shim_poison((char *)ptrs[i] + SHIM_FREE_LINK,
@@ -456,10 +500,12 @@ void shim_small_free(void *p, bool constant_time)
 	struct span *s = checked_span(p);
 	struct tbin *b = &tc.bin[s->cls];
 
-	if (((void **)p)[1] == (void *)secret) {
-		for (void *q = b->head; q; q = *(void **)q)
-			if (q == p)
-				shim_fatal("free(): double free detected", p);
+	if (((void **)p)[1] == (void *)secret && on_list(b->head, p))
+		shim_fatal("free(): double free detected", p);
+	if (__builtin_expect(!tcache_usable(), 0)) {
+		*(void **)p = NULL;
+		central_free(s->cls, p, 1, constant_time);
+		return;
 	}
 	*(void **)p = b->head;
 	((void **)p)[1] = (void *)secret;
@@ -468,6 +514,13 @@ void shim_small_free(void *p, bool constant_time)
 		    class_size[s->cls] - SHIM_FREE_LINK);
 	if (++b->count > class_limit[s->cls])
 		tbin_flush(s->cls, class_limit[s->cls] / 2, constant_time);
+}
+
+size_t shim_trim(void)
+{
+	for (int c = 0; c < SHIM_NR_CLASSES; c++)
+		tbin_flush(c, 0, false);
+	return 0;
 }
 
 /* In the order the code takes them: a class's lock, then units_lock. */
