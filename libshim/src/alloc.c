@@ -119,6 +119,7 @@ int shim_realloc(void **ptr, size_t size, size_t align, size_t reserve,
 		 uintmax_t flags)
 {
 	bool may_move = !(flags & M2_PREVENT_MOVE);
+	struct shim_place pl;
 	void *p = *ptr, *q;
 	size_t old;
 	int cls, err;
@@ -144,8 +145,16 @@ int shim_realloc(void **ptr, size_t size, size_t align, size_t reserve,
 		(void)cls;
 		return move_block(ptr, old, size, align, reserve, flags);
 	}
-	if (!shim_large_owns(p, &old, NULL, NULL))
+	if (!shim_large_owns(p, &old, NULL, &pl))
 		shim_fatal("realloc(): invalid pointer", p);
+	/*
+	 * Shrunk to a small size: a small block, so that the large block's
+	 * mapping and registry slot go too (a process shrinking many would
+	 * otherwise keep a mapping for each).
+	 */
+	if (may_move && pl.mode == SHIM_PLACE_NONE &&
+	    !wants_large(size, reserve, flags) && shim_class_of(size, align) >= 0)
+		return move_block(ptr, old, size, align, reserve, flags);
 	if (align && ((uintptr_t)p & (align - 1)))
 		return may_move ? move_block(ptr, old, size, align, reserve,
 					     flags) : -ENOSPC;

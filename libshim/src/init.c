@@ -107,6 +107,7 @@ static void shim_init_once(void)
 	const char *want = getenv("RESMAP_BACKEND");
 	const char *strict = getenv("RESMAP_BACKEND_STRICT");
 	const struct shim_backend *be = &shim_syscall_backend;
+	int err;
 
 	if (pthread_atfork(shim_prepare_fork, shim_after_fork, shim_after_fork))
 		shim_fatal("cannot register the fork handlers", NULL);
@@ -126,14 +127,19 @@ static void shim_init_once(void)
 		}
 	}
 	shim_be = be;
-	if (shim_small_init()) {
-		if (be == &shim_module_backend) {
-			shim_warn("no small-object arena from the module; using the syscall backend");
-			shim_be = &shim_syscall_backend;
-		}
-		if (shim_small_init())
-			shim_fatal("cannot reserve the small-object arena", NULL);
+	shim_options_init();
+	err = shim_small_init();
+	if (err == -ENOMEM && be == &shim_module_backend) {
+		shim_warn("no small-object arena from the module; using the syscall backend");
+		shim_be = &shim_syscall_backend;
+		err = shim_small_init();
 	}
+	/*
+	 * No address space for even one segment (a tiny RLIMIT_AS) is not
+	 * fatal: allocations fail with ENOMEM, and may succeed later.
+	 */
+	if (err && err != -ENOMEM)
+		shim_fatal("cannot start (no thread key)", NULL);
 	atomic_store_explicit(&shim_initialised, true, memory_order_release);
 }
 
@@ -147,6 +153,19 @@ void shim_init(void)
 
 	pthread_once(&shim_once, shim_init_once);
 	errno = err;
+}
+
+size_t shim_trim(void)
+{
+	return shim_small_trim() + shim_large_trim();
+}
+
+/* stats=1: the counters at exit (the library is never unloaded before). */
+__attribute__((destructor)) static void shim_exit_stats(void)
+{
+	if (shim_opt.stats &&
+	    atomic_load_explicit(&shim_initialised, memory_order_acquire))
+		shim_print_stats(2);
 }
 
 SHIM_API const char *resmap_backend(void)

@@ -397,6 +397,11 @@ void shim_large_free(void *p)
 	shim_be->release(p, res);
 }
 
+size_t shim_large_trim(void)
+{
+	return 0;
+}
+
 size_t shim_large_registry_bytes(void)
 {
 	size_t bytes;

@@ -2,15 +2,24 @@
 /*
  * Small blocks, up to SHIM_SMALL_MAX: 48 size classes (16-byte steps to
  * 128, then four per doubling), each served from spans of 64 KiB units
- * in one large reservation made at start-up.  A span belongs to one
- * class and carves objects at multiples of the class size from its
- * 64 KiB-aligned start, so power-of-two classes are naturally aligned.
+ * taken from the arena (arena.c), which every class shares.  A span
+ * belongs to one class and carves objects at multiples of the class size
+ * from its 64 KiB-aligned start, so power-of-two classes are naturally
+ * aligned.
  *
  * Each thread keeps a cache of free objects per class: malloc and free
  * are a list pop and push with no lock and no atomic.  Caches refill
  * from, and overflow into, the class's central lists under one mutex, in
- * batches.  A span whose objects have all come back is kept committed as
- * the class's one spare, or its pages are given back to the system.
+ * batches.
+ *
+ * A span whose objects have all come back is kept, pages and all, on its
+ * class's list of empty spans, and is reused first (the most recently
+ * emptied first).  Empty spans are purged (decommitted and their units
+ * given to the arena's pool, where any class can take them) once they
+ * have been empty for decay_ms, or at once when all classes together keep
+ * more than span_cache_max bytes.  Purging detaches spans under the class
+ * lock and decommits them after dropping it; frees with M2_CONSTANT_TIME
+ * never purge, and the spans they empty are purged by later calls.
  *
  * A freed object holds the next-pointer of its list and, in its second
  * word, a per-process secret: free() of an object that carries the secret
@@ -19,29 +28,13 @@
  */
 #include <string.h>
 #include <sys/auxv.h>
-#include <sys/mman.h>
 
 #include "shim.h"
-
-enum { SPAN_UNUSED, SPAN_HEAD, SPAN_CONT };
-enum { SPAN_ACTIVE, SPAN_EMPTY, SPAN_DECOMMITTED };
-
-struct span {
-	uint8_t kind;		/* SPAN_* */
-	uint8_t state;		/* SPAN_ACTIVE, _EMPTY, _DECOMMITTED */
-	uint16_t cls;
-	uint32_t units;		/* HEAD: length in units */
-	uint32_t head;		/* CONT: the head unit */
-	uint32_t cap, bump, live;
-	void *free;
-	struct span *next, *prev;
-};
 
 struct central {
 	pthread_mutex_t lock;
 	struct span *partial;	/* spans with objects to give */
-	struct span *empty;	/* spans with none handed out */
-	unsigned int spare;	/* of those, still committed */
+	struct span *empty;	/* spans with none handed out, newest first */
 };
 
 struct tbin {
@@ -70,11 +63,8 @@ static uint32_t class_units[SHIM_NR_CLASSES];
 static uint32_t class_limit[SHIM_NR_CLASSES];
 static struct central central[SHIM_NR_CLASSES];
 
-static char *arena;
-static size_t arena_units;
-static struct span *spans;
-static uint32_t next_unit;
-static pthread_mutex_t units_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_flag purging = ATOMIC_FLAG_INIT;
+static _Atomic uint32_t next_purge;
 static pthread_key_t tcache_key;
 static uintptr_t secret;
 
@@ -148,13 +138,9 @@ int shim_class_of(size_t size, size_t align)
 
 int shim_small_init(void)
 {
-	static const size_t sizes[] = { 64UL << 30, 16UL << 30, 4UL << 30,
-					1UL << 30 };
 	const void *rnd = (const void *)getauxval(AT_RANDOM);
 	uint64_t bits;
 
-	if (arena)
-		return 0;
 	if (!class_size[0]) {
 		shim_classes_init();
 		/* AT_RANDOM's 16 bytes have no alignment: copy them. */
@@ -162,54 +148,19 @@ int shim_small_init(void)
 			memcpy(&bits, rnd, sizeof(bits));
 		secret = rnd ? (uintptr_t)bits | 1 : (uintptr_t)&tc | 1;
 		if (pthread_key_create(&tcache_key, tcache_exit))
-			return -1;
+			return -EAGAIN;
 	}
-	/* arena is set last: shim_small_owns() takes it to mean all is set. */
-	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		size_t units = sizes[i] >> SHIM_UNIT_SHIFT;
-		void *a, *table;
-
-		a = shim_be->reserve(sizes[i], SHIM_UNIT);
-		if (!a)
-			continue;
-		table = mmap(NULL, units * sizeof(*spans),
-			     PROT_READ | PROT_WRITE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (table != MAP_FAILED) {
-			spans = table;
-			arena_units = units;
-			arena = a;
-			return 0;
-		}
-		shim_be->release(a, sizes[i]);
-	}
-	return -1;
-}
-
-static struct span *span_of(const void *p)
-{
-	size_t unit = ((uintptr_t)p - (uintptr_t)arena) >> SHIM_UNIT_SHIFT;
-	struct span *s = &spans[unit];
-
-	return s->kind == SPAN_CONT ? &spans[s->head] : s;
-}
-
-static char *span_start(const struct span *s)
-{
-	return arena + ((size_t)(s - spans) << SHIM_UNIT_SHIFT);
-}
-
-bool shim_small_owns(const void *p)
-{
-	uintptr_t off = (uintptr_t)p - (uintptr_t)arena;
-
-	return arena && off < (arena_units << SHIM_UNIT_SHIFT) &&
-	       spans[off >> SHIM_UNIT_SHIFT].kind != SPAN_UNUSED;
+	return shim_arena_init();
 }
 
 size_t shim_small_usable(const void *p)
 {
-	return class_size[span_of(p)->cls];
+	return class_size[shim_span_of(p)->cls];
+}
+
+static size_t span_bytes(const struct span *s)
+{
+	return (size_t)s->units << SHIM_UNIT_SHIFT;
 }
 
 static void partial_add(struct central *c, struct span *s)
@@ -232,49 +183,124 @@ static void partial_del(struct central *c, struct span *s)
 	s->next = s->prev = NULL;
 }
 
+/* Unlink and return @c's empty spans from @from (a member) on. */
+static struct span *empty_cut(struct central *c, struct span *from)
+{
+	if (from->prev)
+		from->prev->next = NULL;
+	else
+		c->empty = NULL;
+	from->prev = NULL;
+	return from;
+}
+
+/*
+ * Decommit a list of detached empty spans and give their units to the
+ * arena, no class lock held: how many bytes.
+ */
+static size_t purge_list(struct span *s)
+{
+	size_t bytes = 0, n;
+	struct span *next;
+
+	for (; s; s = next) {
+		next = s->next;
+		n = span_bytes(s);
+		atomic_fetch_sub(&shim_counters.small_cached, n);
+		if (shim_be->decommit(shim_span_start(s), n)) {
+			/* Still committed: reusable later as it is. */
+			atomic_fetch_add(&shim_counters.small_cached, n);
+			pthread_mutex_lock(&central[s->cls].lock);
+			s->prev = NULL;
+			s->next = central[s->cls].empty;
+			if (s->next)
+				s->next->prev = s;
+			central[s->cls].empty = s;
+			pthread_mutex_unlock(&central[s->cls].lock);
+			continue;
+		}
+		atomic_fetch_sub(&shim_counters.small_committed, n);
+		atomic_fetch_sub(&shim_counters.committed_spans, 1);
+		s->kind = SPAN_FREE;	/* not a span: frees into it abort */
+		shim_arena_give(s);
+		bytes += n;
+	}
+	atomic_fetch_add(&shim_counters.purged_bytes, bytes);
+	return bytes;
+}
+
+/*
+ * Purge the empty spans of every class that have been empty for
+ * decay_ms (all of them if @all, or if together they exceed
+ * span_cache_max): bytes given back.
+ */
+static size_t purge(bool all)
+{
+	uint32_t now = shim_now_ms();
+	size_t bytes = 0;
+
+	if (atomic_load(&shim_counters.small_cached) > shim_opt.span_cache_max)
+		all = true;
+	for (int i = 0; i < SHIM_NR_CLASSES; i++) {
+		struct central *c = &central[i];
+		struct span *s, *cut = NULL;
+
+		if (!c->empty)	/* a racy peek: a miss waits for next time */
+			continue;
+		pthread_mutex_lock(&c->lock);
+		for (s = c->empty; s; s = s->next)
+			if (all || now - s->stamp >= shim_opt.decay_ms) {
+				cut = empty_cut(c, s);
+				break;
+			}
+		pthread_mutex_unlock(&c->lock);
+		bytes += purge_list(cut);
+	}
+	return bytes;
+}
+
+/* Purge what has decayed, at most every decay_ms / 4; no lock held. */
+static void purge_if_due(void)
+{
+	uint32_t now = shim_now_ms();
+
+	if ((int32_t)(now - atomic_load_explicit(&next_purge,
+						 memory_order_relaxed)) < 0 &&
+	    atomic_load_explicit(&shim_counters.small_cached,
+				 memory_order_relaxed) <= shim_opt.span_cache_max)
+		return;
+	if (atomic_flag_test_and_set(&purging))
+		return;
+	atomic_store(&next_purge, now + shim_opt.decay_ms / 4 + 1);
+	purge(false);
+	atomic_flag_clear(&purging);
+}
+
 /* A span for class @cls with objects to give; central lock held. */
 static struct span *span_get(int cls)
 {
 	struct central *c = &central[cls];
-	uint32_t units = class_units[cls], u;
+	uint32_t units = class_units[cls];
 	struct span *s = c->empty;
 
 	if (s) {
-		if (s->state == SPAN_DECOMMITTED) {
-			if (shim_be->commit(span_start(s),
-					    (size_t)units << SHIM_UNIT_SHIFT,
-					    NULL))
-				return NULL;
-			atomic_fetch_add(&shim_counters.committed_spans, 1);
-		} else {
-			c->spare--;
-		}
+		/* The most recently emptied: its pages are the warmest. */
 		c->empty = s->next;
+		if (c->empty)
+			c->empty->prev = NULL;
+		atomic_fetch_sub(&shim_counters.small_cached, span_bytes(s));
 	} else {
-		pthread_mutex_lock(&units_lock);
-		u = next_unit;
-		if (u + units > arena_units) {
-			pthread_mutex_unlock(&units_lock);
-			errno = ENOMEM;
+		s = shim_arena_take(units);
+		if (!s)
 			return NULL;
-		}
-		next_unit += units;
-		pthread_mutex_unlock(&units_lock);
-		if (shim_be->commit(arena + ((size_t)u << SHIM_UNIT_SHIFT),
-				    (size_t)units << SHIM_UNIT_SHIFT, NULL)) {
-			/* Units are never handed back; this range stays unused. */
+		if (shim_be->commit(shim_span_start(s), span_bytes(s), NULL)) {
+			shim_arena_give(s);
 			return NULL;
 		}
 		atomic_fetch_add(&shim_counters.committed_spans, 1);
-		s = &spans[u];
-		for (uint32_t i = 1; i < units; i++) {
-			spans[u + i].kind = SPAN_CONT;
-			spans[u + i].head = u;
-		}
+		atomic_fetch_add(&shim_counters.small_committed, span_bytes(s));
 		s->cls = cls;
-		s->units = units;
-		s->cap = ((size_t)units << SHIM_UNIT_SHIFT) / class_size[cls];
-		s->kind = SPAN_HEAD;
+		s->cap = span_bytes(s) / class_size[cls];
 	}
 	s->state = SPAN_ACTIVE;
 	s->bump = 0;
@@ -289,8 +315,10 @@ size_t shim_small_alloc_many(int cls, void **out, size_t n)
 {
 	struct central *c = &central[cls];
 	size_t got = 0, size = class_size[cls];
+	bool reclaimed = false;
 	struct span *s;
 
+again:
 	pthread_mutex_lock(&c->lock);
 	while (got < n) {
 		s = c->partial ? c->partial : span_get(cls);
@@ -305,7 +333,7 @@ size_t shim_small_alloc_many(int cls, void **out, size_t n)
 			((void **)out[got - 1])[1] = NULL;
 		}
 		while (got < n && s->bump < s->cap) {
-			out[got++] = span_start(s) + (size_t)s->bump++ * size;
+			out[got++] = shim_span_start(s) + (size_t)s->bump++ * size;
 			s->live++;
 			/* A span used before may still carry its old poison. */
 			shim_unpoison(out[got - 1], size);
@@ -314,7 +342,14 @@ size_t shim_small_alloc_many(int cls, void **out, size_t n)
 			partial_del(c, s);
 	}
 	pthread_mutex_unlock(&c->lock);
+	if (!got && !reclaimed) {
+		/* The arena is full: take back every class's empty spans. */
+		reclaimed = true;
+		if (purge(true))
+			goto again;
+	}
 	atomic_fetch_add(&shim_counters.small_bytes, got * size);
+	purge_if_due();
 	/*
 	 * The objects are not touched here: one that still carries the
 	 * secret of an earlier free only makes its next free() search the
@@ -333,7 +368,7 @@ static void central_free(int cls, void *list, size_t n, bool constant_time)
 	pthread_mutex_lock(&c->lock);
 	for (p = list; p; p = next) {
 		next = *(void **)p;
-		s = span_of(p);
+		s = shim_span_of(p);
 		if (!s->free && s->bump == s->cap)
 			partial_add(c, s);
 		if (!s->live)
@@ -342,22 +377,20 @@ static void central_free(int cls, void *list, size_t n, bool constant_time)
 		s->free = p;
 		if (--s->live)
 			continue;
-		/* Every object is back: keep one spare, give the rest back. */
+		/* Every object is back: cache the span, pages and all. */
 		partial_del(c, s);
+		s->state = SPAN_EMPTY;
+		s->stamp = shim_now_ms();
 		s->next = c->empty;
+		if (s->next)
+			s->next->prev = s;
 		c->empty = s;
-		if (c->spare && !constant_time &&
-		    !shim_be->decommit(span_start(s),
-				       (size_t)s->units << SHIM_UNIT_SHIFT)) {
-			s->state = SPAN_DECOMMITTED;
-			atomic_fetch_sub(&shim_counters.committed_spans, 1);
-		} else {
-			s->state = SPAN_EMPTY;
-			c->spare++;
-		}
+		atomic_fetch_add(&shim_counters.small_cached, span_bytes(s));
 	}
 	pthread_mutex_unlock(&c->lock);
 	atomic_fetch_sub(&shim_counters.small_bytes, n * class_size[cls]);
+	if (!constant_time)
+		purge_if_due();
 }
 
 /* Move all but @keep objects of a thread-cache bin to the central lists. */
@@ -452,8 +485,8 @@ static bool on_list(void *head, const void *p)
 /* The span of a small object being freed; aborts if @p is not one. */
 static struct span *checked_span(void *p)
 {
-	struct span *s = span_of(p);
-	uint64_t off = (uint64_t)((char *)p - span_start(s));
+	struct span *s = shim_span_of(p);
+	uint64_t off = (uint64_t)((char *)p - shim_span_start(s));
 	uint64_t idx = (off * class_recip[s->cls]) >> 40;
 
 	/* A live span, an object boundary, an object carved already. */
@@ -516,24 +549,28 @@ void shim_small_free(void *p, bool constant_time)
 		tbin_flush(s->cls, class_limit[s->cls] / 2, constant_time);
 }
 
-size_t shim_trim(void)
+/* This thread's cache and every empty span: bytes given back. */
+size_t shim_small_trim(void)
 {
-	for (int c = 0; c < SHIM_NR_CLASSES; c++)
-		tbin_flush(c, 0, false);
-	return 0;
+	if (tc.state == TCACHE_LIVE)
+		for (int c = 0; c < SHIM_NR_CLASSES; c++)
+			tbin_flush(c, 0, false);
+	return purge(true);
 }
 
-/* In the order the code takes them: a class's lock, then units_lock. */
+/* In the order the code takes them: a class's lock, then the arena's. */
 void shim_small_lock_all(void)
 {
 	for (int c = 0; c < SHIM_NR_CLASSES; c++)
 		pthread_mutex_lock(&central[c].lock);
-	pthread_mutex_lock(&units_lock);
+	shim_arena_lock();
 }
 
 void shim_small_unlock_all(void)
 {
-	pthread_mutex_unlock(&units_lock);
+	/* A purge cut short by fork in the child: let the next one run. */
+	atomic_flag_clear(&purging);
+	shim_arena_unlock();
 	for (int c = SHIM_NR_CLASSES - 1; c >= 0; c--)
 		pthread_mutex_unlock(&central[c].lock);
 }

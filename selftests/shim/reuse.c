@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Freed memory is reused before anything new is faulted in or mapped,
+ * and given back later: empty spans and large blocks are kept for
+ * decay_ms and a bounded number of bytes (RESMAP_SHIM_OPTIONS).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#define SHIM_CHILDREN
+#include "kselftest_harness.h"
+#include "shim_test.h"
+
+#define N	64
+#define SIZE	4000	/* 16 to a 64 KiB span */
+
+static size_t batch(void **ptrs, size_t size, uintmax_t flags)
+{
+	size_t n = N;
+
+	batch_alloc1(NULL, ptrs, &n, &size, 0, 0, flags);
+	return n;
+}
+
+/*
+ * Spans emptied and refilled at once are not faulted in again (a
+ * decommitted span was once reused ahead of the committed spare).
+ */
+TEST(emptied_spans_are_reused_with_their_pages)
+{
+	void *ptrs[N] = { 0 };
+	long f0, f1;
+
+	ASSERT_EQ(N, batch(ptrs, SIZE, M2_BATCH_IS_ALL_ALLOC));
+	for (int i = 0; i < N; i++)
+		memset(ptrs[i], i, SIZE);
+	batch(ptrs, 0, M2_BATCH_IS_ALL_FREE);
+	f0 = minor_faults();
+	ASSERT_EQ(N, batch(ptrs, SIZE, M2_BATCH_IS_ALL_ALLOC));
+	for (int i = 0; i < N; i++)
+		memset(ptrs[i], i, SIZE);
+	f1 = minor_faults();
+	EXPECT_LT(f1 - f0, 8) TH_LOG("%ld page faults", f1 - f0);
+	batch(ptrs, 0, M2_BATCH_IS_ALL_FREE);
+}
+
+static int child_main(const char *name)
+{
+	struct resmap_stats s0, s1, s2;
+	void *ptrs[N * 16] = { 0 }, *one[N] = { 0 };
+	size_t n = N * 16, size = SIZE, zero = 0;
+
+	if (strcmp(name, "constant-time"))
+		return 99;
+	/* 64 spans, emptied by constant-time frees: kept, at first. */
+	batch_alloc1(NULL, ptrs, &n, &size, 0, 0, M2_BATCH_IS_ALL_ALLOC);
+	if (n != N * 16)
+		return 2;
+	for (size_t i = 0; i < n; i++)
+		memset(ptrs[i], 1, SIZE);
+	resmap_stats(&s0);
+	batch_alloc1(NULL, ptrs, &n, &zero, 0, 0,
+		     M2_BATCH_IS_ALL_FREE | M2_CONSTANT_TIME);
+	resmap_stats(&s1);
+	usleep(20 * 1000);
+	/* A later ordinary free trims them (decay_ms=0). */
+	batch(one, 64, M2_BATCH_IS_ALL_ALLOC);
+	batch(one, 0, M2_BATCH_IS_ALL_FREE);
+	resmap_stats(&s2);
+	printf("# committed spans: %zu, after constant-time frees %zu, later %zu\n",
+	       s0.committed_spans, s1.committed_spans, s2.committed_spans);
+	return s2.committed_spans + 48 <= s0.committed_spans ? 0 : 1;
+}
+
+/* Spans emptied by M2_CONSTANT_TIME frees are trimmed by later calls. */
+TEST(constant_time_frees_are_trimmed_later)
+{
+	EXPECT_EQ(0, shim_child("constant-time",
+				"RESMAP_SHIM_OPTIONS=decay_ms=0", 0));
+}
+
+TEST_HARNESS_MAIN
