@@ -61,8 +61,9 @@ void *shim_alloc(size_t size, size_t align, size_t reserve, uintmax_t flags)
 			return p;
 		}
 	}
-	/* Fresh pages: already zero. */
-	return shim_large_alloc(size, align, reserve, &pl);
+	/* Fresh pages are zero; a cached block is zeroed if asked. */
+	return shim_large_alloc(size, align, reserve, &pl,
+				flags & M2_ZERO_MEMORY);
 }
 
 size_t shim_usable(const void *p)

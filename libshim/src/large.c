@@ -20,6 +20,13 @@
  * Growth commits ahead to twice the old size (pages cost nothing until
  * touched); shrinking gives pages back only when it frees more than
  * half of the block.
+ *
+ * Freed blocks are cached, pages and all, for decay_ms and up to
+ * large_cache_max bytes (LARGE_CACHE_SLOTS blocks): an allocation takes
+ * the smallest cached reservation that holds it before it maps anything,
+ * so a program that frees and allocates large buffers in turn reuses the
+ * same memory without faulting it in again.  What leaves the cache is
+ * released (unmapped) after large_lock is dropped.
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -37,6 +44,20 @@ struct large {
 static struct large *table;
 static size_t table_cap, table_used;	/* used: live + deleted */
 static size_t table_live;
+
+#define LARGE_CACHE_SLOTS	64
+
+/* A freed block, kept for reuse. */
+struct cached {
+	uintptr_t ptr;
+	size_t used, res;
+	bool carved;
+	uint32_t stamp;		/* when freed, in ms */
+};
+
+static struct cached cache[LARGE_CACHE_SLOTS];
+static _Atomic unsigned int cache_n;	/* read unlocked only as a hint */
+static size_t cache_bytes;	/* their committed bytes */
 static pthread_mutex_t large_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static size_t slot_of(uintptr_t p, size_t cap)
@@ -131,11 +152,124 @@ size_t shim_default_reserve(size_t used, size_t factor)
 	return shim_round_up(res, SHIM_UNIT);
 }
 
+/* Take slot @i out of the cache into *@out; large_lock held. */
+static void cache_take(unsigned int i, struct cached *out)
+{
+	*out = cache[i];
+	cache[i] = cache[--cache_n];
+	cache_bytes -= out->used;
+	atomic_fetch_sub(&shim_counters.large_cached_blocks, 1);
+	atomic_fetch_sub(&shim_counters.large_cached_bytes, out->used);
+}
+
+/*
+ * Move the blocks that have been cached for decay_ms, or all if @all,
+ * or the oldest until @room more bytes fit, to @out (at most
+ * LARGE_CACHE_SLOTS): how many.  large_lock held.
+ */
+static unsigned int cache_evict(struct cached *out, bool all, size_t room)
+{
+	uint32_t now = shim_now_ms();
+	unsigned int n = 0, i = 0, oldest;
+
+	while (i < cache_n) {
+		if (all || now - cache[i].stamp >= shim_opt.decay_ms)
+			cache_take(i, &out[n++]);
+		else
+			i++;
+	}
+	while (cache_n && ((room && cache_n == LARGE_CACHE_SLOTS) ||
+			   cache_bytes + room > shim_opt.large_cache_max)) {
+		oldest = 0;
+		for (i = 1; i < cache_n; i++)
+			if (now - cache[i].stamp > now - cache[oldest].stamp)
+				oldest = i;
+		cache_take(oldest, &out[n++]);
+	}
+	return n;
+}
+
+/* Release evicted blocks, no lock held: bytes given back. */
+static size_t cache_release(const struct cached *c, unsigned int n)
+{
+	size_t bytes = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		shim_be->release((void *)c[i].ptr, c[i].res);
+		atomic_fetch_sub(&shim_counters.reserved_bytes, c[i].res);
+		bytes += c[i].used;
+	}
+	atomic_fetch_add(&shim_counters.purged_bytes, bytes);
+	return bytes;
+}
+
+/*
+ * A cached block for @used bytes aligned to @align with at least @res
+ * reserved: the smallest such reservation.  Stale blocks are released on
+ * the way.  false if none.
+ */
+static bool cache_find(size_t used, size_t align, size_t res,
+		       struct cached *out)
+{
+	struct cached old[LARGE_CACHE_SLOTS];
+	unsigned int n, best = LARGE_CACHE_SLOTS;
+
+	if (!atomic_load_explicit(&cache_n, memory_order_relaxed))
+		return false;
+	pthread_mutex_lock(&large_lock);
+	n = cache_evict(old, false, 0);
+	for (unsigned int i = 0; i < cache_n; i++)
+		if (cache[i].res >= res && cache[i].res >= used &&
+		    !(cache[i].ptr & (align - 1)) &&
+		    (best == LARGE_CACHE_SLOTS || cache[i].res < cache[best].res))
+			best = i;
+	if (best < LARGE_CACHE_SLOTS)
+		cache_take(best, out);
+	pthread_mutex_unlock(&large_lock);
+	cache_release(old, n);
+	return best < LARGE_CACHE_SLOTS;
+}
+
+/*
+ * Serve an allocation from a cached block: its pages are kept (they are
+ * why it was cached), but for a zeroed block the ones past @used are
+ * given back, so that only @used bytes need zeroing.
+ */
+static void *cache_reuse(struct cached *c, size_t used, bool zero)
+{
+	struct large rec = { .ptr = c->ptr, .res = c->res, .carved = c->carved };
+	char *base = (char *)c->ptr;
+	size_t dirty = c->used;
+
+	rec.used = c->used;
+	if (zero && c->used > used && !shim_be->decommit(base + used,
+							   c->used - used))
+		rec.used = dirty = used;
+	if (rec.used < used) {
+		if (shim_be->grow(base, rec.used, used, rec.res, NULL))
+			goto release;
+		rec.used = used;
+	}
+	if (zero)
+		memset(base, 0, dirty < used ? dirty : used);
+	atomic_fetch_sub(&shim_counters.reserved_bytes, rec.res);
+	if (insert(&rec)) {
+		atomic_fetch_add(&shim_counters.reserved_bytes, rec.res);
+		goto release;
+	}
+	return base;
+release:
+	c->used = rec.used;
+	cache_release(c, 1);
+	return NULL;
+}
+
 void *shim_large_alloc(size_t size, size_t align, size_t reserve,
-		       const struct shim_place *pl)
+		       const struct shim_place *pl, bool zero)
 {
 	struct large rec = { .pl = *pl };
 	size_t used = shim_round_up(size ? size : 1, SHIM_PAGE), res;
+	struct cached c;
 	char *base;
 	int err;
 
@@ -143,10 +277,16 @@ void *shim_large_alloc(size_t size, size_t align, size_t reserve,
 		errno = ENOMEM;
 		return NULL;
 	}
+	align = align > SHIM_PAGE ? align : SHIM_PAGE;
+	if (pl->mode == SHIM_PLACE_NONE && !pl->populate &&
+	    cache_find(used, align, reserve, &c)) {
+		base = cache_reuse(&c, used, zero);
+		if (base)
+			return base;
+	}
 	res = shim_default_reserve(used, 2);
 	if (reserve > res)
 		res = shim_round_up(reserve, SHIM_PAGE);
-	align = align > SHIM_PAGE ? align : SHIM_PAGE;
 	base = shim_be->reserve(res, align);
 	if (!base) {
 		res = used;
@@ -354,7 +494,7 @@ int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
 	if (align <= SHIM_PAGE && !remap(&rec, new_used, out))
 		return 0;
 	q = shim_large_alloc(size, align > SHIM_PAGE ? align : SHIM_PAGE,
-			     shim_default_reserve(new_used, 4), &rec.pl);
+			     shim_default_reserve(new_used, 4), &rec.pl, false);
 	if (!q)
 		return -errno;
 	memcpy(q, p, rec.used);
@@ -376,10 +516,17 @@ void shim_large_set_place(void *p, const struct shim_place *pl)
 	pthread_mutex_unlock(&large_lock);
 }
 
+/*
+ * Free a large block: into the cache if it is unplaced and fits there
+ * (evicting what has decayed, then the oldest), else released.
+ */
 void shim_large_free(void *p)
 {
+	struct cached old[LARGE_CACHE_SLOTS + 1];
 	struct large *l;
+	unsigned int n = 0;
 	size_t used, res;
+	bool keep;
 
 	pthread_mutex_lock(&large_lock);
 	l = find((uintptr_t)p);
@@ -389,17 +536,36 @@ void shim_large_free(void *p)
 	}
 	used = l->used;
 	res = l->res;
+	keep = l->pl.mode == SHIM_PLACE_NONE &&
+	       used <= shim_opt.large_cache_max / 2;
+	if (keep) {
+		n = cache_evict(old, false, used);
+		cache[cache_n++] = (struct cached){ .ptr = (uintptr_t)p,
+			.used = used, .res = res, .carved = l->carved,
+			.stamp = shim_now_ms() };
+		cache_bytes += used;
+		atomic_fetch_add(&shim_counters.large_cached_blocks, 1);
+		atomic_fetch_add(&shim_counters.large_cached_bytes, used);
+	} else {
+		old[n++] = (struct cached){ .ptr = (uintptr_t)p, .used = used,
+					    .res = res };
+	}
 	forget(l);
 	pthread_mutex_unlock(&large_lock);
 	atomic_fetch_sub(&shim_counters.large_blocks, 1);
 	atomic_fetch_sub(&shim_counters.large_bytes, used);
-	atomic_fetch_sub(&shim_counters.reserved_bytes, res);
-	shim_be->release(p, res);
+	cache_release(old, n);
 }
 
 size_t shim_large_trim(void)
 {
-	return 0;
+	struct cached old[LARGE_CACHE_SLOTS];
+	unsigned int n;
+
+	pthread_mutex_lock(&large_lock);
+	n = cache_evict(old, true, 0);
+	pthread_mutex_unlock(&large_lock);
+	return cache_release(old, n);
 }
 
 size_t shim_large_registry_bytes(void)

@@ -232,7 +232,7 @@ void shim_small_unlock_all(void);
 
 /* Large blocks. */
 void *shim_large_alloc(size_t size, size_t align, size_t reserve,
-		       const struct shim_place *pl);
+		       const struct shim_place *pl, bool zero);
 int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
 			  size_t reserve, const struct shim_place *pl);
 int shim_large_resize(void *p, size_t size, size_t align, bool may_move,

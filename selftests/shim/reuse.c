@@ -5,6 +5,7 @@
  * decay_ms and a bounded number of bytes (RESMAP_SHIM_OPTIONS).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define SHIM_CHILDREN
@@ -44,12 +45,67 @@ TEST(emptied_spans_are_reused_with_their_pages)
 	batch(ptrs, 0, M2_BATCH_IS_ALL_FREE);
 }
 
+/* A freed large block is reused, pages and all (it was once unmapped). */
+TEST(freed_large_blocks_are_reused_with_their_pages)
+{
+	long f0 = 0;
+	char *volatile p;	/* or the compiler drops malloc and free */
+
+	for (int round = 0; round < 9; round++) {
+		if (round == 1)
+			f0 = minor_faults();
+		p = malloc(1 << 20);
+		ASSERT_NE(NULL, p);
+		memset(p, round, 1 << 20);
+		free(p);
+	}
+	EXPECT_LT(minor_faults() - f0, 16) TH_LOG("%ld page faults in 8 rounds",
+						  minor_faults() - f0);
+	/* calloc's reused block is zero. */
+	p = calloc(1, 1 << 20);
+	ASSERT_NE(NULL, p);
+	EXPECT_TRUE(all_zero(p, 1 << 20));
+	free(p);
+}
+
+/* Cached large blocks: bounded in bytes, and released once decayed. */
+static int large_cache_bounds(void)
+{
+	struct resmap_alloc_stats st;
+	void *p[10], *volatile q;
+
+	for (int i = 0; i < 10; i++)
+		if (!(p[i] = malloc(1 << 20)))
+			return 2;
+	for (int i = 0; i < 10; i++)
+		free(p[i]);
+	st = alloc_stats();
+	printf("# %llu blocks, %llu bytes cached\n",
+	       (unsigned long long)st.large_cached_blocks,
+	       (unsigned long long)st.large_cached_bytes);
+	if (st.large_cached_bytes > (4 << 20) || !st.large_cached_blocks)
+		return 3;
+	usleep(50 * 1000);	/* decay_ms=20 */
+	q = malloc(300 << 10);	/* a large call evicts the rest */
+	free(q);
+	st = alloc_stats();
+	return st.large_cached_blocks <= 1 ? 0 : 4;
+}
+
+TEST(large_cache_is_bounded_and_decays)
+{
+	EXPECT_EQ(0, shim_child("large-cache",
+		  "RESMAP_SHIM_OPTIONS=large_cache_max=4M,decay_ms=20", 0));
+}
+
 static int child_main(const char *name)
 {
 	struct resmap_stats s0, s1, s2;
 	void *ptrs[N * 16] = { 0 }, *one[N] = { 0 };
 	size_t n = N * 16, size = SIZE, zero = 0;
 
+	if (!strcmp(name, "large-cache"))
+		return large_cache_bounds();
 	if (strcmp(name, "constant-time"))
 		return 99;
 	/* 64 spans, emptied by constant-time frees: kept, at first. */

@@ -106,9 +106,13 @@ static int child_main(const char *name);
 __attribute__((constructor)) static void shim_child_start(void)
 {
 	const char *name = getenv("SHIM_TEST_CHILD");
+	int ret;
 
-	if (name)
-		_exit(child_main(name));
+	if (name) {
+		ret = child_main(name);
+		fflush(NULL);
+		_exit(ret);
+	}
 }
 
 static inline int shim_child(const char *name, const char *env, rlim_t as)
