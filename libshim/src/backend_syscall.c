@@ -198,6 +198,11 @@ static int sys_grow(void *base, size_t used, size_t new_used, size_t res,
 	return err;
 }
 
+static int sys_huge(void *addr, size_t len)
+{
+	return madvise(addr, len, MADV_HUGEPAGE) ? -errno : 0;
+}
+
 /*
  * Relocate without copying: the reservation, made one committed mapping,
  * moves with mremap to a larger place; what lies past @new_used there is
@@ -216,12 +221,27 @@ static int sys_relocate(void *base, size_t used, size_t res, size_t new_used,
 	err = sys_protect(b + used, res - used, true);
 	if (err)
 		return err;
-	p = mremap(b, res, to, MREMAP_MAYMOVE);
+	p = MAP_FAILED;
+	if (shim_opt.thp && to >= SHIM_HUGE) {
+		/* Onto huge-page-aligned space, which mremap replaces. */
+		char *dest = sys_reserve(to, SHIM_HUGE);
+
+		if (dest) {
+			p = mremap(b, res, to, MREMAP_MAYMOVE | MREMAP_FIXED,
+				   dest);
+			if (p == MAP_FAILED)
+				munmap(dest, to);
+		}
+	}
+	if (p == MAP_FAILED)
+		p = mremap(b, res, to, MREMAP_MAYMOVE);
 	if (p == MAP_FAILED) {
 		err = -errno;
 		sys_protect(b + used, res - used, false);
 		return err;
 	}
+	if (shim_opt.thp && to >= SHIM_HUGE)
+		sys_huge(p, to);
 	if (to > new_used)
 		sys_decommit(p + new_used, to - new_used);
 	*new_base = p;
@@ -262,4 +282,5 @@ const struct shim_backend shim_syscall_backend = {
 	.grow = sys_grow,
 	.relocate = sys_relocate,
 	.move = sys_move,
+	.huge = sys_huge,
 };

@@ -27,6 +27,14 @@
  * so a program that frees and allocates large buffers in turn reuses the
  * same memory without faulting it in again.  What leaves the cache is
  * released (unmapped) after large_lock is dropped.
+ *
+ * Unplaced blocks are plain anonymous memory (the syscall backend's),
+ * whichever backend serves the process: the module maps 4 KiB pages
+ * only, while such memory can have transparent huge pages.  Blocks from
+ * 2 MiB up get 2 MiB-aligned reservations and MADV_HUGEPAGE (unless
+ * thp=0).  Placed blocks are the module's where it is loaded; a tier
+ * move of an unplaced block is mbind(MPOL_MF_MOVE).  The cache only
+ * ever holds unplaced blocks.
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -39,6 +47,7 @@ struct large {
 	size_t res;		/* reserved bytes from ptr */
 	bool carved;		/* part of a batch's shared reservation */
 	struct shim_place pl;
+	const struct shim_backend *be;	/* whose memory it is */
 };
 
 static struct large *table;
@@ -152,6 +161,22 @@ size_t shim_default_reserve(size_t used, size_t factor)
 	return shim_round_up(res, SHIM_UNIT);
 }
 
+/* The backend for a new block placed as @pl. */
+static const struct shim_backend *be_for(const struct shim_place *pl)
+{
+	if (pl->mode == SHIM_PLACE_NONE)
+		return &shim_syscall_backend;
+	return shim_be;
+}
+
+/* Huge pages for a block's reservation once it is 2 MiB or more. */
+static void want_huge(const struct shim_backend *be, void *base, size_t used,
+		      size_t res)
+{
+	if (shim_opt.thp && be->huge && used >= SHIM_HUGE)
+		be->huge(base, res);
+}
+
 /* Take slot @i out of the cache into *@out; large_lock held. */
 static void cache_take(unsigned int i, struct cached *out)
 {
@@ -195,7 +220,7 @@ static size_t cache_release(const struct cached *c, unsigned int n)
 	size_t bytes = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
-		shim_be->release((void *)c[i].ptr, c[i].res);
+		shim_syscall_backend.release((void *)c[i].ptr, c[i].res);
 		atomic_fetch_sub(&shim_counters.reserved_bytes, c[i].res);
 		bytes += c[i].used;
 	}
@@ -237,17 +262,19 @@ static bool cache_find(size_t used, size_t align, size_t res,
  */
 static void *cache_reuse(struct cached *c, size_t used, bool zero)
 {
-	struct large rec = { .ptr = c->ptr, .res = c->res, .carved = c->carved };
+	struct large rec = { .ptr = c->ptr, .res = c->res, .carved = c->carved,
+			     .be = &shim_syscall_backend };
 	char *base = (char *)c->ptr;
 	size_t dirty = c->used;
 
 	rec.used = c->used;
-	if (zero && c->used > used && !shim_be->decommit(base + used,
-							   c->used - used))
+	if (zero && c->used > used && !rec.be->decommit(base + used,
+							  c->used - used))
 		rec.used = dirty = used;
 	if (rec.used < used) {
-		if (shim_be->grow(base, rec.used, used, rec.res, NULL))
+		if (rec.be->grow(base, rec.used, used, rec.res, NULL))
 			goto release;
+		want_huge(rec.be, base, used, rec.res);
 		rec.used = used;
 	}
 	if (zero)
@@ -267,7 +294,8 @@ release:
 void *shim_large_alloc(size_t size, size_t align, size_t reserve,
 		       const struct shim_place *pl, bool zero)
 {
-	struct large rec = { .pl = *pl };
+	const struct shim_backend *be = be_for(pl);
+	struct large rec = { .pl = *pl, .be = be };
 	size_t used = shim_round_up(size ? size : 1, SHIM_PAGE), res;
 	struct cached c;
 	char *base;
@@ -287,14 +315,19 @@ void *shim_large_alloc(size_t size, size_t align, size_t reserve,
 	res = shim_default_reserve(used, 2);
 	if (reserve > res)
 		res = shim_round_up(reserve, SHIM_PAGE);
-	base = shim_be->reserve(res, align);
+	if (shim_opt.thp && be->huge && used >= SHIM_HUGE) {
+		align = align > SHIM_HUGE ? align : SHIM_HUGE;
+		res = shim_round_up(res, SHIM_HUGE);
+	}
+	base = be->reserve(res, align);
 	if (!base) {
 		res = used;
-		base = shim_be->reserve(res, align);
+		base = be->reserve(res, align);
 		if (!base)
 			return NULL;
 	}
-	err = shim_be->commit(base, used, pl);
+	want_huge(be, base, used, res);
+	err = be->commit(base, used, pl);
 	if (!err) {
 		rec.ptr = (uintptr_t)base;
 		rec.used = used;
@@ -302,7 +335,7 @@ void *shim_large_alloc(size_t size, size_t align, size_t reserve,
 		err = insert(&rec);
 	}
 	if (err) {
-		shim_be->release(base, res);
+		be->release(base, res);
 		errno = -err;
 		return NULL;
 	}
@@ -319,7 +352,8 @@ int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
 {
 	size_t used = shim_round_up(size ? size : 1, SHIM_PAGE), each, i;
 	struct shim_range ranges[64];
-	struct large rec = { .pl = *pl, .carved = true };
+	const struct shim_backend *be = be_for(pl);
+	struct large rec = { .pl = *pl, .carved = true, .be = be };
 	char *base;
 	int err = 0;
 
@@ -329,7 +363,7 @@ int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
 	each = shim_round_up(reserve > used ? reserve : used, align);
 	if (each < used || n > SIZE_MAX / each)
 		return -ENOMEM;
-	base = shim_be->reserve(each * n, align);
+	base = be->reserve(each * n, align);
 	if (!base)
 		return -errno;
 	for (i = 0; i < n && !err; i += 64) {
@@ -339,7 +373,7 @@ int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
 			ranges[j].addr = base + (i + j) * each;
 			ranges[j].len = used;
 		}
-		err = shim_be->commit_many(ranges, k, pl);
+		err = be->commit_many(ranges, k, pl);
 	}
 	for (i = 0; i < n && !err; i++) {
 		rec.ptr = (uintptr_t)(base + i * each);
@@ -358,7 +392,7 @@ int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
 				forget(l);
 		}
 		pthread_mutex_unlock(&large_lock);
-		shim_be->release(base, each * n);
+		be->release(base, each * n);
 	}
 	return err;
 }
@@ -374,6 +408,13 @@ static bool lookup(const void *p, struct large *out)
 		*out = *l;
 	pthread_mutex_unlock(&large_lock);
 	return l != NULL;
+}
+
+const struct shim_backend *shim_large_backend(const void *p)
+{
+	struct large rec;
+
+	return lookup(p, &rec) ? rec.be : NULL;
 }
 
 bool shim_large_owns(const void *p, size_t *used, size_t *res,
@@ -425,7 +466,7 @@ static int remap(struct large *rec, size_t new_used, void **out)
 	void *p;
 	int err;
 
-	err = shim_be->relocate((void *)rec->ptr, rec->used, rec->res,
+	err = rec->be->relocate((void *)rec->ptr, rec->used, rec->res,
 				new_used, &rec->pl, &p, &res);
 	if (err)
 		return err;
@@ -462,7 +503,7 @@ int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
 	if (new_used <= rec.used && new_used >= rec.used / 2)
 		return 0;
 	if (new_used < rec.used) {
-		err = shim_be->decommit((char *)p + new_used,
+		err = rec.be->decommit((char *)p + new_used,
 					rec.used - new_used);
 		if (!err)
 			update(rec.ptr, rec.ptr, new_used, rec.res);
@@ -478,11 +519,13 @@ int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
 		ahead = rec.res;
 	err = -ENOSPC;
 	if (ahead <= rec.res || !rec.carved)
-		err = shim_be->grow(p, rec.used, ahead, rec.res, &rec.pl);
+		err = rec.be->grow(p, rec.used, ahead, rec.res, &rec.pl);
 	if (err && ahead > new_used && (new_used <= rec.res || !rec.carved))
-		err = shim_be->grow(p, rec.used, ahead = new_used, rec.res,
+		err = rec.be->grow(p, rec.used, ahead = new_used, rec.res,
 				    &rec.pl);
 	if (!err) {
+		if (rec.used < SHIM_HUGE)
+			want_huge(rec.be, p, ahead, ahead > rec.res ? ahead : rec.res);
 		update(rec.ptr, rec.ptr, ahead, ahead > rec.res ? ahead : rec.res);
 		atomic_fetch_add(&shim_counters.in_place_growths, 1);
 		return 0;
@@ -522,7 +565,8 @@ void shim_large_set_place(void *p, const struct shim_place *pl)
  */
 void shim_large_free(void *p)
 {
-	struct cached old[LARGE_CACHE_SLOTS + 1];
+	struct cached old[LARGE_CACHE_SLOTS];
+	const struct shim_backend *be = NULL;
 	struct large *l;
 	unsigned int n = 0;
 	size_t used, res;
@@ -536,7 +580,8 @@ void shim_large_free(void *p)
 	}
 	used = l->used;
 	res = l->res;
-	keep = l->pl.mode == SHIM_PLACE_NONE &&
+	keep = l->be == &shim_syscall_backend &&
+	       l->pl.mode == SHIM_PLACE_NONE &&
 	       used <= shim_opt.large_cache_max / 2;
 	if (keep) {
 		n = cache_evict(old, false, used);
@@ -547,14 +592,17 @@ void shim_large_free(void *p)
 		atomic_fetch_add(&shim_counters.large_cached_blocks, 1);
 		atomic_fetch_add(&shim_counters.large_cached_bytes, used);
 	} else {
-		old[n++] = (struct cached){ .ptr = (uintptr_t)p, .used = used,
-					    .res = res };
+		be = l->be;
 	}
 	forget(l);
 	pthread_mutex_unlock(&large_lock);
 	atomic_fetch_sub(&shim_counters.large_blocks, 1);
 	atomic_fetch_sub(&shim_counters.large_bytes, used);
 	cache_release(old, n);
+	if (be) {
+		atomic_fetch_sub(&shim_counters.reserved_bytes, res);
+		be->release(p, res);
+	}
 }
 
 size_t shim_large_trim(void)

@@ -105,7 +105,11 @@ struct shim_backend {
 	/* Move pages in place to @pl's node; *moved counts them. */
 	int (*move)(void *addr, size_t len, const struct shim_place *pl,
 		    long *moved);
+	/* Transparent huge pages for the range, where allowed (or NULL). */
+	int (*huge)(void *addr, size_t len);
 };
+
+#define SHIM_HUGE		(2UL << 20)	/* a PMD-mapped huge page */
 
 extern const struct shim_backend shim_syscall_backend;
 extern const struct shim_backend shim_module_backend;
@@ -241,6 +245,7 @@ void shim_large_free(void *p);
 void shim_large_set_place(void *p, const struct shim_place *pl);
 bool shim_large_owns(const void *p, size_t *usable, size_t *res,
 		     struct shim_place *pl);
+const struct shim_backend *shim_large_backend(const void *p);
 size_t shim_large_trim(void);
 void shim_large_lock_all(void);
 void shim_large_unlock_all(void);
