@@ -45,6 +45,7 @@ struct large {
 	uintptr_t ptr;		/* 0: empty slot, 1: deleted */
 	size_t used;		/* committed, usable bytes */
 	size_t res;		/* reserved bytes from ptr */
+	size_t req;		/* the size last asked for */
 	bool carved;		/* part of a batch's shared reservation */
 	struct shim_place pl;
 	const struct shim_backend *be;	/* whose memory it is */
@@ -260,10 +261,11 @@ static bool cache_find(size_t used, size_t align, size_t res,
  * why it was cached), but for a zeroed block the ones past @used are
  * given back, so that only @used bytes need zeroing.
  */
-static void *cache_reuse(struct cached *c, size_t used, bool zero)
+static void *cache_reuse(struct cached *c, size_t size, size_t used,
+			 bool zero)
 {
 	struct large rec = { .ptr = c->ptr, .res = c->res, .carved = c->carved,
-			     .be = &shim_syscall_backend };
+			     .be = &shim_syscall_backend, .req = size };
 	char *base = (char *)c->ptr;
 	size_t dirty = c->used;
 
@@ -295,7 +297,7 @@ void *shim_large_alloc(size_t size, size_t align, size_t reserve,
 		       const struct shim_place *pl, bool zero)
 {
 	const struct shim_backend *be = be_for(pl);
-	struct large rec = { .pl = *pl, .be = be };
+	struct large rec = { .pl = *pl, .be = be, .req = size };
 	size_t used = shim_round_up(size ? size : 1, SHIM_PAGE), res;
 	struct cached c;
 	char *base;
@@ -308,7 +310,7 @@ void *shim_large_alloc(size_t size, size_t align, size_t reserve,
 	align = align > SHIM_PAGE ? align : SHIM_PAGE;
 	if (pl->mode == SHIM_PLACE_NONE && !pl->populate &&
 	    cache_find(used, align, reserve, &c)) {
-		base = cache_reuse(&c, used, zero);
+		base = cache_reuse(&c, size, used, zero);
 		if (base)
 			return base;
 	}
@@ -353,7 +355,7 @@ int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
 	size_t used = shim_round_up(size ? size : 1, SHIM_PAGE), each, i;
 	struct shim_range ranges[64];
 	const struct shim_backend *be = be_for(pl);
-	struct large rec = { .pl = *pl, .carved = true, .be = be };
+	struct large rec = { .pl = *pl, .carved = true, .be = be, .req = size };
 	char *base;
 	int err = 0;
 
@@ -459,6 +461,18 @@ static void update(uintptr_t old, uintptr_t p, size_t used, size_t res)
 	pthread_mutex_unlock(&large_lock);
 }
 
+/* Record the size last asked for of the block at @p. */
+static void set_req(uintptr_t p, size_t size)
+{
+	struct large *l;
+
+	pthread_mutex_lock(&large_lock);
+	l = find(p);
+	if (l)
+		l->req = size;
+	pthread_mutex_unlock(&large_lock);
+}
+
 /* Relocate the block's pages with mremap: no copy.  0 or -errno. */
 static int remap(struct large *rec, size_t new_used, void **out)
 {
@@ -498,10 +512,16 @@ int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
 	/*
 	 * Shrinking by less than half keeps the pages (the block may
 	 * have been committed ahead, and may grow back): trimming is
-	 * housekeeping, not worth a system call per small step.
+	 * housekeeping, not worth a system call per small step.  Nor is
+	 * growth that still fits: a block taken from the cache can hold
+	 * far more than was asked for, and a buffer growing into it must
+	 * not have the pages it is about to use taken away.
 	 */
-	if (new_used <= rec.used && new_used >= rec.used / 2)
+	if (new_used <= rec.used &&
+	    (new_used >= rec.used / 2 || size >= rec.req)) {
+		set_req(rec.ptr, size);
 		return 0;
+	}
 	if (new_used < rec.used) {
 		err = rec.be->decommit((char *)p + new_used,
 					rec.used - new_used);
@@ -527,6 +547,7 @@ int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
 		if (rec.used < SHIM_HUGE)
 			want_huge(rec.be, p, ahead, ahead > rec.res ? ahead : rec.res);
 		update(rec.ptr, rec.ptr, ahead, ahead > rec.res ? ahead : rec.res);
+		set_req(rec.ptr, size);
 		atomic_fetch_add(&shim_counters.in_place_growths, 1);
 		return 0;
 	}

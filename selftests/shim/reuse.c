@@ -68,6 +68,32 @@ TEST(freed_large_blocks_are_reused_with_their_pages)
 	free(p);
 }
 
+/*
+ * A buffer that grows again after being dropped (a Python bytearray
+ * built and dropped in a loop) reuses the cached block's pages: growth
+ * that fits in the block is not taken for shrinking.
+ */
+TEST(regrowth_into_a_reused_block_keeps_its_pages)
+{
+	char *volatile p = malloc(16 << 20);
+	long f0;
+
+	ASSERT_NE(NULL, p);
+	memset(p, 1, 16 << 20);
+	free(p);
+	f0 = minor_faults();
+	p = malloc(200 << 10);
+	ASSERT_NE(NULL, p);
+	for (size_t size = 256 << 10; size <= (16 << 20); size += 64 << 10) {
+		p = realloc(p, size);
+		ASSERT_NE(NULL, p);
+		memset(p + size - (64 << 10), 2, 64 << 10);
+	}
+	EXPECT_LT(minor_faults() - f0, 64) TH_LOG("%ld page faults",
+						  minor_faults() - f0);
+	free(p);
+}
+
 /* Cached large blocks: bounded in bytes, and released once decayed. */
 static int large_cache_bounds(void)
 {
