@@ -122,7 +122,8 @@ void resmap_stats(struct resmap_stats *out);
  * gets the fields that fit (a newer library fills no more than that; an
  * older one fills what it knows and writes back the size it filled).
  * 0, or -1 with errno EINVAL if @size is below
- * RESMAP_ALLOC_STATS_SIZE_VER0.  Node and tier bytes (resident pages,
+ * RESMAP_ALLOC_STATS_SIZE_VER0.  Node and tier bytes (the heap's
+ * resident pages: small-object segments, live and cached large blocks,
  * counted with move_pages(2)) are filled only with RESMAP_STATS_NODES
  * in @flags, since counting takes time in proportion to the heap.
  */

@@ -170,6 +170,29 @@ int shim_arena_init(void)
 	return err;
 }
 
+/*
+ * Add the resident pages of every segment to @counts (per node, @nr
+ * nodes).  No lock: segments are never unmapped, and a span changing
+ * meanwhile only changes what is counted.
+ */
+void shim_arena_where(uint64_t *counts, unsigned int nr)
+{
+	uint64_t one[RESMAP_STATS_MAX_NODES];
+
+	for (size_t w = 0; w < sizeof(shim_seg_map) / sizeof(shim_seg_map[0]); w++) {
+		uint64_t bits = atomic_load(&shim_seg_map[w]);
+
+		for (; bits; bits &= bits - 1) {
+			uintptr_t seg = (w * 64 + __builtin_ctzll(bits)) << SHIM_SEG_SHIFT;
+
+			if (shim_where_pages((void *)seg, SHIM_SEG, one, nr) < 0)
+				continue;
+			for (unsigned int n = 0; n < nr; n++)
+				counts[n] += one[n];
+		}
+	}
+}
+
 void shim_arena_lock(void)
 {
 	pthread_mutex_lock(&pool_lock);

@@ -245,6 +245,24 @@ void shim_print_stats(int fd)
 			   *(uint64_t *)((char *)&t + stat_lines[i].off));
 }
 
+/* Resident bytes of the heap per node, and per tier. */
+static void node_bytes(struct resmap_alloc_stats *st)
+{
+	uint64_t pages[RESMAP_STATS_MAX_NODES] = { 0 };
+	uint64_t dram = shim_tier_nodes(RESMAP_TIER_DRAM);
+	uint64_t pmem = shim_tier_nodes(RESMAP_TIER_PMEM);
+
+	shim_arena_where(pages, RESMAP_STATS_MAX_NODES);
+	shim_large_where(pages, RESMAP_STATS_MAX_NODES);
+	for (unsigned int n = 0; n < RESMAP_STATS_MAX_NODES; n++) {
+		st->node_bytes[n] = pages[n] * SHIM_PAGE;
+		if (dram & (1ULL << n))
+			st->tier_bytes[RESMAP_TIER_DRAM] += st->node_bytes[n];
+		if (pmem & (1ULL << n))
+			st->tier_bytes[RESMAP_TIER_PMEM] += st->node_bytes[n];
+	}
+}
+
 SHIM_API int resmap_alloc_stats(struct resmap_alloc_stats *st)
 {
 	struct resmap_alloc_stats all;
@@ -259,6 +277,8 @@ SHIM_API int resmap_alloc_stats(struct resmap_alloc_stats *st)
 	memset(&all, 0, sizeof(all));
 	all.flags = st->flags;
 	shim_totals(&all);
+	if (st->flags & RESMAP_STATS_NODES)
+		node_bytes(&all);
 	all.size = size;
 	memcpy(st, &all, size);
 	return 0;

@@ -637,6 +637,29 @@ size_t shim_large_trim(void)
 	return cache_release(old, n);
 }
 
+/*
+ * Add the resident pages of every large block, live and cached, to
+ * @counts (per node, @nr nodes).  Under large_lock: a stats call that
+ * asks for nodes holds up large-block calls while it counts.
+ */
+void shim_large_where(uint64_t *counts, unsigned int nr)
+{
+	uint64_t one[RESMAP_STATS_MAX_NODES];
+
+	pthread_mutex_lock(&large_lock);
+	for (size_t i = 0; i < table_cap + cache_n; i++) {
+		uintptr_t p = i < table_cap ? table[i].ptr : cache[i - table_cap].ptr;
+		size_t used = i < table_cap ? table[i].used :
+					      cache[i - table_cap].used;
+
+		if (p <= 1 || shim_where_pages((void *)p, used, one, nr) < 0)
+			continue;
+		for (unsigned int n = 0; n < nr; n++)
+			counts[n] += one[n];
+	}
+	pthread_mutex_unlock(&large_lock);
+}
+
 size_t shim_large_registry_bytes(void)
 {
 	size_t bytes;

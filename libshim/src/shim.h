@@ -218,6 +218,7 @@ static inline char *shim_span_start(const struct span *s)
 int shim_arena_init(void);
 struct span *shim_arena_take(uint32_t units);
 void shim_arena_give(struct span *s);
+void shim_arena_where(uint64_t *counts, unsigned int nr);
 void shim_arena_lock(void);
 void shim_arena_unlock(void);
 
@@ -258,6 +259,7 @@ void shim_free(void *p, uintmax_t flags);
 size_t shim_usable(const void *p);
 
 size_t shim_large_registry_bytes(void);
+void shim_large_where(uint64_t *counts, unsigned int nr);
 
 /* Statistics. */
 struct shim_counters {
