@@ -35,6 +35,8 @@ void *shim_alloc(size_t size, size_t align, size_t reserve, uintmax_t flags)
 
 	shim_ready();
 	/* plain malloc of a small size: straight to the thread cache. */
+	if (!(align | reserve | flags) && size <= 1024)
+		return shim_small_alloc(shim_class_by_16[(size + 15) >> 4]);
 	if (!(align | reserve | flags) && size <= SHIM_SMALL_MAX)
 		return shim_small_alloc(shim_class_of(size, 0));
 	if (size > SHIM_SIZE_MAX) {

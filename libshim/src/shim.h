@@ -223,6 +223,7 @@ void shim_arena_lock(void);
 void shim_arena_unlock(void);
 
 /* Small blocks. */
+extern uint8_t shim_class_by_16[65];
 int shim_class_of(size_t size, size_t align);
 size_t shim_class_size(int cls);
 void *shim_small_alloc(int cls);

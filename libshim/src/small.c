@@ -58,7 +58,7 @@ struct tcache {
 static size_t class_size[SHIM_NR_CLASSES];
 /* Division by a class size as a multiply: exact for span offsets < 2^20. */
 static uint64_t class_recip[SHIM_NR_CLASSES];
-static uint8_t class_by_16[65];	/* class of sizes up to 1024, by 16 */
+uint8_t shim_class_by_16[65];	/* class of sizes up to 1024, by 16 */
 static uint32_t class_units[SHIM_NR_CLASSES];
 static uint32_t class_limit[SHIM_NR_CLASSES];
 static struct central central[SHIM_NR_CLASSES];
@@ -84,7 +84,7 @@ static void shim_classes_init(void)
 	for (size_t i = 0, k = 0; i <= 64; i++) {
 		while (class_size[k] < i * 16)
 			k++;
-		class_by_16[i] = k;
+		shim_class_by_16[i] = k;
 	}
 	for (c = 0; c < SHIM_NR_CLASSES; c++) {
 		size_t span = shim_round_up(8 * class_size[c], SHIM_UNIT);
@@ -116,9 +116,9 @@ int shim_class_of(size_t size, size_t align)
 	if (size > SHIM_SMALL_MAX)
 		return -1;
 	if (size <= 1024) {
-		c = class_by_16[(size + 15) >> 4];
+		c = shim_class_by_16[(size + 15) >> 4];
 	} else {
-		lo = class_by_16[64];
+		lo = shim_class_by_16[64];
 		hi = SHIM_NR_CLASSES - 1;
 		while (lo < hi) {
 			int mid = (lo + hi) / 2;
@@ -421,10 +421,8 @@ static void tcache_exit(void *arg)
 }
 
 /* Whether the thread's cache may be used: registered for its exit. */
-static bool tcache_usable(void)
+static __attribute__((noinline)) bool tcache_register(void)
 {
-	if (__builtin_expect(tc.state == TCACHE_LIVE, 1))
-		return true;
 	if (tc.state == TCACHE_DEAD)
 		return false;
 	if (pthread_setspecific(tcache_key, &tc) ||
@@ -434,20 +432,23 @@ static bool tcache_usable(void)
 	return true;
 }
 
-void *shim_small_alloc(int cls)
+static inline bool tcache_usable(void)
+{
+	if (__builtin_expect(tc.state == TCACHE_LIVE, 1))
+		return true;
+	return tcache_register();
+}
+
+/*
+ * The thread cache of @cls is empty: refill it, and return one object.
+ * Out of line, so that the fast path has no stack frame to set up.
+ */
+static __attribute__((noinline)) void *tcache_refill(int cls)
 {
 	struct tbin *b = &tc.bin[cls];
-	void *batch[128], *p;
+	void *batch[128], *p = NULL;
 	size_t n;
 
-	p = b->head;
-	if (__builtin_expect(p != NULL, 1)) {
-		b->head = *(void **)p;
-		b->count--;
-		((void **)p)[1] = NULL;
-		shim_unpoison(p, class_size[cls]);
-		return p;
-	}
 	if (!tcache_usable()) {
 		/* Exiting: nothing more may be cached. */
 		if (!shim_small_alloc_many(cls, &p, 1)) {
@@ -471,6 +472,21 @@ void *shim_small_alloc(int cls)
 	}
 	b->count += n - 1;
 	return batch[0];
+}
+
+void *shim_small_alloc(int cls)
+{
+	struct tbin *b = &tc.bin[cls];
+	void *p = b->head;
+
+	if (__builtin_expect(p != NULL, 1)) {
+		b->head = *(void **)p;
+		b->count--;
+		((void **)p)[1] = NULL;
+		shim_unpoison(p, class_size[cls]);
+		return p;
+	}
+	return tcache_refill(cls);
 }
 
 /* Whether @p is on the free list @head (through first words). */
