@@ -46,6 +46,7 @@ struct large {
 	size_t used;		/* committed, usable bytes */
 	size_t res;		/* reserved bytes from ptr */
 	size_t req;		/* the size last asked for */
+	uint32_t grows;		/* times it has grown: its growth history */
 	bool carved;		/* part of a batch's shared reservation */
 	struct shim_place pl;
 	const struct shim_backend *be;	/* whose memory it is */
@@ -461,30 +462,43 @@ static void update(uintptr_t old, uintptr_t p, size_t used, size_t res)
 	pthread_mutex_unlock(&large_lock);
 }
 
-/* Record the size last asked for of the block at @p. */
-static void set_req(uintptr_t p, size_t size)
+/* Record the size last asked for of the block at @p, and whether it grew. */
+static void set_req(uintptr_t p, size_t size, bool grew)
 {
 	struct large *l;
 
 	pthread_mutex_lock(&large_lock);
 	l = find(p);
-	if (l)
+	if (l) {
 		l->req = size;
+		l->grows += grew;
+	}
 	pthread_mutex_unlock(&large_lock);
 }
 
-/* Relocate the block's pages with mremap: no copy.  0 or -errno. */
-static int remap(struct large *rec, size_t new_used, void **out)
+/*
+ * Relocate the block's pages with mremap: no copy.  The new reservation
+ * is sized from the block's growth history: four times the new size,
+ * or 64 times for a block that has grown four times already (address
+ * space is plentiful on 64-bit, and such a block will likely grow on;
+ * where it is not, four times).  0 or -errno.
+ */
+static int remap(struct large *rec, size_t size, size_t new_used, void **out)
 {
-	size_t res;
+	size_t factor = rec->grows >= 4 ? 64 : 4, res;
 	void *p;
 	int err;
 
-	err = rec->be->relocate((void *)rec->ptr, rec->used, rec->res,
-				new_used, &rec->pl, &p, &res);
+	do {
+		res = shim_default_reserve(new_used, factor);
+		err = rec->be->relocate((void *)rec->ptr, rec->used, rec->res,
+					new_used, &rec->pl, &p, &res);
+		factor /= 16;
+	} while (err == -ENOMEM && factor >= 4);
 	if (err)
 		return err;
 	update(rec->ptr, (uintptr_t)p, new_used, res);
+	set_req((uintptr_t)p, size, true);
 	*out = p;
 	return 0;
 }
@@ -519,7 +533,7 @@ int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
 	 */
 	if (new_used <= rec.used &&
 	    (new_used >= rec.used / 2 || size >= rec.req)) {
-		set_req(rec.ptr, size);
+		set_req(rec.ptr, size, size > rec.req);
 		return 0;
 	}
 	if (new_used < rec.used) {
@@ -547,7 +561,7 @@ int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
 		if (rec.used < SHIM_HUGE)
 			want_huge(rec.be, p, ahead, ahead > rec.res ? ahead : rec.res);
 		update(rec.ptr, rec.ptr, ahead, ahead > rec.res ? ahead : rec.res);
-		set_req(rec.ptr, size);
+		set_req(rec.ptr, size, true);
 		atomic_fetch_add(&shim_counters.in_place_growths, 1);
 		return 0;
 	}
@@ -555,7 +569,7 @@ int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
 		return err;
 	atomic_fetch_add(&shim_counters.moves, 1);
 	/* mremap picks a page-aligned place: only for page alignment. */
-	if (align <= SHIM_PAGE && !remap(&rec, new_used, out))
+	if (align <= SHIM_PAGE && !remap(&rec, size, new_used, out))
 		return 0;
 	q = shim_large_alloc(size, align > SHIM_PAGE ? align : SHIM_PAGE,
 			     shim_default_reserve(new_used, 4), &rec.pl, false);

@@ -96,7 +96,8 @@ struct shim_backend {
 		    const struct shim_place *pl);
 	/*
 	 * Move the block to new address space without copying (mremap) and
-	 * commit it to @new_used: *new_base, *new_res.  Nothing changes on
+	 * commit it to @new_used: *new_base, and a reservation of *new_res
+	 * bytes (in: wanted, at least @new_used).  Nothing changes on
 	 * failure.
 	 */
 	int (*relocate)(void *base, size_t used, size_t res, size_t new_used,

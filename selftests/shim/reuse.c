@@ -41,7 +41,7 @@ TEST(emptied_spans_are_reused_with_their_pages)
 	for (int i = 0; i < N; i++)
 		memset(ptrs[i], i, SIZE);
 	f1 = minor_faults();
-	EXPECT_LT(f1 - f0, 8) TH_LOG("%ld page faults", f1 - f0);
+	EXPECT_LT(f1 - f0, 24) TH_LOG("%ld page faults", f1 - f0);	/* not 48 */
 	batch(ptrs, 0, M2_BATCH_IS_ALL_FREE);
 }
 
@@ -59,7 +59,8 @@ TEST(freed_large_blocks_are_reused_with_their_pages)
 		memset(p, round, 1 << 20);
 		free(p);
 	}
-	EXPECT_LT(minor_faults() - f0, 16) TH_LOG("%ld page faults in 8 rounds",
+	/* 2048 pages if each round faulted its block in; a few for ASan. */
+	EXPECT_LT(minor_faults() - f0, 256) TH_LOG("%ld page faults in 8 rounds",
 						  minor_faults() - f0);
 	/* calloc's reused block is zero. */
 	p = calloc(1, 1 << 20);
@@ -89,7 +90,7 @@ TEST(regrowth_into_a_reused_block_keeps_its_pages)
 		ASSERT_NE(NULL, p);
 		memset(p + size - (64 << 10), 2, 64 << 10);
 	}
-	EXPECT_LT(minor_faults() - f0, 64) TH_LOG("%ld page faults",
+	EXPECT_LT(minor_faults() - f0, 128) TH_LOG("%ld page faults",
 						  minor_faults() - f0);
 	free(p);
 }
