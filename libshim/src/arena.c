@@ -99,9 +99,13 @@ static int arena_grow(void)
 	struct span *spans;
 	uintptr_t i;
 
+	int err = errno;
+
 	if (shim_opt.arena_max && reserved + SHIM_SEG > shim_opt.arena_max)
 		return -ENOMEM;
 	spans = shim_be->reserve(SHIM_SEG, SHIM_SEG);
+	/* The caller may still succeed (from purged spans): keep errno. */
+	errno = err;
 	if (!spans)
 		return -ENOMEM;
 	i = (uintptr_t)spans >> SHIM_SEG_SHIFT;

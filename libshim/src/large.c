@@ -322,8 +322,11 @@ void *shim_large_alloc(size_t size, size_t align, size_t reserve,
 		align = align > SHIM_HUGE ? align : SHIM_HUGE;
 		res = shim_round_up(res, SHIM_HUGE);
 	}
+	err = errno;
 	base = be->reserve(res, align);
 	if (!base) {
+		/* Short of address space: the exact size, errno as it was. */
+		errno = err;
 		res = used;
 		base = be->reserve(res, align);
 		if (!base)
