@@ -40,7 +40,17 @@ struct central {
 struct tbin {
 	void *head;
 	uint32_t count;
+	uint32_t refill;	/* objects the next refill takes */
 };
+
+/*
+ * Adaptive refill: a thread's first refill of a class takes a few
+ * objects, and each one after takes twice as many, up to half the
+ * bin's limit: a thread that allocates a few objects of a class does
+ * not hold a hundred, and one that allocates many soon takes them in
+ * large batches.
+ */
+#define TBIN_FIRST_REFILL	4
 
 /*
  * A thread's cache is registered (its key set, so that it is flushed
@@ -457,8 +467,13 @@ static __attribute__((noinline)) void *tcache_refill(int cls)
 		}
 		return p;
 	}
-	n = class_limit[cls] / 2;
-	n = shim_small_alloc_many(cls, batch, n < 128 ? n : 128);
+	n = b->refill > TBIN_FIRST_REFILL ? b->refill : TBIN_FIRST_REFILL;
+	if (n > class_limit[cls] / 2)
+		n = class_limit[cls] / 2;
+	if (n > 128)
+		n = 128;
+	b->refill = 2 * n;
+	n = shim_small_alloc_many(cls, batch, n);
 	if (!n) {
 		errno = ENOMEM;
 		return NULL;

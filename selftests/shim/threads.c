@@ -254,4 +254,29 @@ TEST(free_only_threads_give_their_caches_back)
 	EXPECT_LE(s2.small_bytes, s1.small_bytes + 2 * EACH * BLOCK);
 }
 
+/* A thread's first refill of a class takes a few objects, not dozens. */
+static void *one_block(void *arg)
+{
+	struct resmap_stats *s = arg;
+	void *volatile p;
+
+	resmap_stats(&s[0]);
+	p = malloc(2000);
+	resmap_stats(&s[1]);
+	free(p);
+	return NULL;
+}
+
+TEST(first_refill_is_small)
+{
+	struct resmap_stats s[2];
+	pthread_t t;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, one_block, s));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	/* 4 objects of 2048 B (it took 16 before the refill adapted). */
+	EXPECT_LE(s[1].small_bytes - s[0].small_bytes, 4 * 2048)
+		TH_LOG("%zu bytes", s[1].small_bytes - s[0].small_bytes);
+}
+
 TEST_HARNESS_MAIN
