@@ -255,7 +255,8 @@ static size_t purge(bool all)
 		struct central *c = &central[i];
 		struct span *s, *cut = NULL;
 
-		if (!c->empty)	/* a racy peek: a miss waits for next time */
+		/* A peek without the lock: a miss waits for the next purge. */
+		if (!__atomic_load_n(&c->empty, __ATOMIC_RELAXED))
 			continue;
 		pthread_mutex_lock(&c->lock);
 		for (s = c->empty; s; s = s->next)
