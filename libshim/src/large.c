@@ -643,15 +643,33 @@ void shim_large_free(void *p)
 	}
 }
 
-size_t shim_large_trim(void)
+/* Release the cached blocks that have decayed (@all: every one). */
+static size_t large_purge(bool all)
 {
 	struct cached old[LARGE_CACHE_SLOTS];
 	unsigned int n;
 
+	if (!atomic_load_explicit(&cache_n, memory_order_relaxed))
+		return 0;
 	pthread_mutex_lock(&large_lock);
-	n = cache_evict(old, true, 0);
+	n = cache_evict(old, all, 0);
 	pthread_mutex_unlock(&large_lock);
 	return cache_release(old, n);
+}
+
+size_t shim_large_trim(void)
+{
+	return large_purge(true);
+}
+
+/*
+ * The small-object paths' periodic purge calls this too, so that
+ * cached blocks decay even in a program that no longer makes large
+ * calls.
+ */
+size_t shim_large_decay(void)
+{
+	return large_purge(false);
 }
 
 /*

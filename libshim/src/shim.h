@@ -250,6 +250,7 @@ bool shim_large_owns(const void *p, size_t *usable, size_t *res,
 		     struct shim_place *pl);
 const struct shim_backend *shim_large_backend(const void *p);
 size_t shim_large_trim(void);
+size_t shim_large_decay(void);
 void shim_large_lock_all(void);
 void shim_large_unlock_all(void);
 

@@ -284,6 +284,7 @@ static void purge_if_due(void)
 		return;
 	atomic_store(&next_purge, now + shim_opt.decay_ms / 4 + 1);
 	purge(false);
+	shim_large_decay();
 	atomic_flag_clear(&purging);
 }
 
