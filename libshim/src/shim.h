@@ -178,9 +178,16 @@ struct span {
 	uint32_t head;		/* CONT, FREE_TAIL: index of the first unit */
 	uint32_t cap, bump, live;
 	uint32_t stamp;		/* EMPTY: when, in ms (wraps) */
+	uint32_t size;		/* HEAD: the class's object size */
+	uint64_t recip;		/* HEAD: division by size as a multiply */
 	void *free;
 	struct span *next, *prev;
 };
+
+/* One cache line a span; a segment's span table fits in its first unit. */
+_Static_assert(sizeof(struct span) == 64, "struct span is one cache line");
+_Static_assert(SHIM_SEG_UNITS * sizeof(struct span) <= SHIM_UNIT,
+	       "the span table fits in the metadata unit");
 
 extern _Atomic uint64_t shim_seg_map[(1UL << (SHIM_ADDR_BITS - SHIM_SEG_SHIFT)) / 64];
 

@@ -313,6 +313,8 @@ static struct span *span_get(int cls)
 		atomic_fetch_add(&shim_counters.small_committed, span_bytes(s));
 		s->cls = cls;
 		s->cap = span_bytes(s) / class_size[cls];
+		s->size = class_size[cls];
+		s->recip = class_recip[cls];
 	}
 	s->state = SPAN_ACTIVE;
 	s->bump = 0;
@@ -520,11 +522,14 @@ static struct span *checked_span(void *p)
 {
 	struct span *s = shim_span_of(p);
 	uint64_t off = (uint64_t)((char *)p - shim_span_start(s));
-	uint64_t idx = (off * class_recip[s->cls]) >> 40;
+	uint64_t idx = (off * s->recip) >> 40;
 
-	/* A live span, an object boundary, an object carved already. */
+	/*
+	 * A live span, an object boundary, an object carved already; from
+	 * the span's own 64 bytes only (no class table in the chain).
+	 */
 	if (s->kind != SPAN_HEAD || s->state != SPAN_ACTIVE ||
-	    idx * class_size[s->cls] != off || idx >= s->bump)
+	    idx * s->size != off || idx >= s->bump)
 		shim_fatal("free(): invalid pointer", p);
 	return s;
 }
