@@ -54,6 +54,17 @@ static int sys_protect(void *addr, size_t len, bool access)
 					    PROT_NONE) ? -errno : 0;
 }
 
+static void *sys_map(void *hint, size_t len)
+{
+	return mmap(hint, len, sys_strict() ? PROT_NONE : PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+}
+
+/*
+ * An aligned reservation.  First exactly @len at an aligned hint (the
+ * kernel takes a free hint), so that a process near its RLIMIT_AS needs
+ * no more; else @len plus the alignment, trimmed.
+ */
 static void *sys_reserve(size_t len, size_t align)
 {
 	size_t span = len + (align > SHIM_PAGE ? align - SHIM_PAGE : 0);
@@ -63,9 +74,22 @@ static void *sys_reserve(size_t len, size_t align)
 		errno = ENOMEM;
 		return NULL;
 	}
-	base = mmap(NULL, span, sys_strict() ? PROT_NONE :
-					       PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (align > SHIM_PAGE) {
+		base = sys_map(NULL, len);
+		if (base != MAP_FAILED && !((uintptr_t)base & (align - 1)))
+			return base;
+		if (base != MAP_FAILED) {
+			munmap(base, len);
+			/* Below it: mmap hands out space top-down. */
+			p = sys_map((void *)((uintptr_t)base & ~(align - 1)),
+				    len);
+			if (p != MAP_FAILED && !((uintptr_t)p & (align - 1)))
+				return p;
+			if (p != MAP_FAILED)
+				munmap(p, len);
+		}
+	}
+	base = sys_map(NULL, span);
 	if (base == MAP_FAILED)
 		return NULL;
 	p = (char *)shim_round_up((uintptr_t)base, align > SHIM_PAGE ? align :

@@ -5,6 +5,7 @@
  * much.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -45,6 +46,27 @@ static int child_main(const char *name)
 			return 1;
 		return fill_list(1000, 32 << 20, &list) >= 32 << 20 ? 0 : 2;
 	}
+	if (!strcmp(name, "start-small")) {
+		/*
+		 * Room for one 32 MiB segment and a little more, not for the
+		 * segment and its alignment: read without allocating, before
+		 * the shim's first call.
+		 */
+		char buf[64] = "";
+		int fd = open("/proc/self/statm", O_RDONLY);
+		struct rlimit rl;
+
+		if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
+			return 4;
+		close(fd);
+		rl.rlim_cur = rl.rlim_max = strtoul(buf, NULL, 10) * 4096 +
+					    (36UL << 20);
+		if (setrlimit(RLIMIT_AS, &rl))
+			return 5;
+		if (!malloc(16))
+			return 1;
+		return fill_list(1000, 1 << 20, &list) >= 1 << 20 ? 0 : 2;
+	}
 	if (!strcmp(name, "classes")) {
 		/* The address space of freed 64 B objects serves 4000 B ones. */
 		small = fill_list(64, SIZE_MAX, &list);
@@ -77,6 +99,8 @@ TEST(small_rlimit_as_starts_and_allocates)
 		EXPECT_EQ(0, shim_child("start", NULL, limits[i]))
 			TH_LOG("RLIMIT_AS %lu MiB", (unsigned long)(limits[i] >> 20));
 	}
+	/* Where the program and one 32 MiB segment just fit. */
+	EXPECT_EQ(0, shim_child("start-small", NULL, 0));
 }
 
 /*
