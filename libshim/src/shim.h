@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libresmap-shim internals.  Small blocks come from size-class spans in
- * one big reservation, through per-thread caches; large blocks each get a
- * reservation of their own and grow into it.  The backend (the resmap
+ * an arena of segments that grows with the heap, through per-thread
+ * caches; large blocks each get a reservation of their own and grow into
+ * it, and freed ones are cached for a while.  The backend (the resmap
  * module, or plain system calls) reserves, commits and places memory.
  */
 #ifndef SHIM_H
