@@ -6,8 +6,10 @@
  *
  * Linking the library (or LD_PRELOAD) also makes it the process's malloc:
  * malloc, calloc, realloc, free, aligned_alloc, posix_memalign, memalign,
- * valloc, pvalloc, reallocarray and malloc_usable_size are its own, and
- * every pointer any of them returns is accepted by all the others.
+ * valloc, pvalloc, reallocarray and malloc_usable_size are its own (and
+ * so are glibc's __libc_* names for them, and mallinfo, mallinfo2,
+ * malloc_trim, mallopt, malloc_stats and malloc_info), and every pointer
+ * any of them returns is accepted by all the others.
  */
 #ifndef RESMAP_ALLOC_H
 #define RESMAP_ALLOC_H
@@ -113,6 +115,42 @@ struct resmap_stats {
 	size_t moves;		/* resizes that had to move */
 };
 void resmap_stats(struct resmap_stats *out);
+
+/*
+ * The allocator's counters in bytes, size-versioned: the caller sets
+ * @size to sizeof(struct resmap_alloc_stats) as its header has it, and
+ * gets the fields that fit (a newer library fills no more than that; an
+ * older one fills what it knows and writes back the size it filled).
+ * 0, or -1 with errno EINVAL if @size is below
+ * RESMAP_ALLOC_STATS_SIZE_VER0.  Node and tier bytes (the heap's
+ * resident pages: small-object segments, live and cached large blocks,
+ * counted with move_pages(2)) are filled only with RESMAP_STATS_NODES
+ * in @flags, since counting takes time in proportion to the heap.
+ */
+#define RESMAP_STATS_NODES		1U
+#define RESMAP_STATS_MAX_NODES		64
+struct resmap_alloc_stats {
+	uint32_t size;			/* in/out: bytes of this struct */
+	uint32_t flags;			/* in: RESMAP_STATS_* */
+	char backend[8];		/* "module" or "syscall" */
+	uint64_t small_bytes;		/* handed out in small blocks */
+	uint64_t small_committed;	/* in small-object spans with memory */
+	uint64_t small_cached;		/* of which in empty spans kept for reuse */
+	uint64_t arena_reserved;	/* address space of the small arena */
+	uint64_t large_blocks;		/* live large blocks */
+	uint64_t large_bytes;		/* their usable bytes */
+	uint64_t large_reserved;	/* their reservations */
+	uint64_t large_cached_blocks;	/* freed large blocks kept for reuse */
+	uint64_t large_cached_bytes;	/* their committed bytes */
+	uint64_t registry_bytes;	/* the large-block registry */
+	uint64_t purged_bytes;		/* given back by decay or trim, ever */
+	uint64_t in_place_growths;	/* resizes that grew without moving */
+	uint64_t moves;			/* resizes that had to move */
+	uint64_t tier_bytes[3];		/* resident, by tier: [1] DRAM, [2] pmem */
+	uint64_t node_bytes[RESMAP_STATS_MAX_NODES];	/* resident, by node */
+};
+#define RESMAP_ALLOC_STATS_SIZE_VER0	sizeof(struct resmap_alloc_stats)
+int resmap_alloc_stats(struct resmap_alloc_stats *st);
 
 #ifdef __cplusplus
 }

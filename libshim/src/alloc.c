@@ -35,8 +35,14 @@ void *shim_alloc(size_t size, size_t align, size_t reserve, uintmax_t flags)
 
 	shim_ready();
 	/* plain malloc of a small size: straight to the thread cache. */
+	if (!(align | reserve | flags) && size <= 1024)
+		return shim_small_alloc(shim_class_by_16[(size + 15) >> 4]);
 	if (!(align | reserve | flags) && size <= SHIM_SMALL_MAX)
 		return shim_small_alloc(shim_class_of(size, 0));
+	if (size > SHIM_SIZE_MAX) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (align && !shim_pow2(align)) {
 		errno = EINVAL;
 		return NULL;
@@ -57,8 +63,9 @@ void *shim_alloc(size_t size, size_t align, size_t reserve, uintmax_t flags)
 			return p;
 		}
 	}
-	/* Fresh pages: already zero. */
-	return shim_large_alloc(size, align, reserve, &pl);
+	/* Fresh pages are zero; a cached block is zeroed if asked. */
+	return shim_large_alloc(size, align, reserve, &pl,
+				flags & M2_ZERO_MEMORY);
 }
 
 size_t shim_usable(const void *p)
@@ -115,6 +122,7 @@ int shim_realloc(void **ptr, size_t size, size_t align, size_t reserve,
 		 uintmax_t flags)
 {
 	bool may_move = !(flags & M2_PREVENT_MOVE);
+	struct shim_place pl;
 	void *p = *ptr, *q;
 	size_t old;
 	int cls, err;
@@ -122,6 +130,8 @@ int shim_realloc(void **ptr, size_t size, size_t align, size_t reserve,
 	shim_ready();
 	if (align && !shim_pow2(align))
 		return -EINVAL;
+	if (size > SHIM_SIZE_MAX)
+		return -ENOMEM;
 	err = reserve_bytes(size, reserve, flags, &reserve);
 	if (err)
 		return err;
@@ -138,8 +148,16 @@ int shim_realloc(void **ptr, size_t size, size_t align, size_t reserve,
 		(void)cls;
 		return move_block(ptr, old, size, align, reserve, flags);
 	}
-	if (!shim_large_owns(p, &old, NULL, NULL))
+	if (!shim_large_owns(p, &old, NULL, &pl))
 		shim_fatal("realloc(): invalid pointer", p);
+	/*
+	 * Shrunk to a small size: a small block, so that the large block's
+	 * mapping and registry slot go too (a process shrinking many would
+	 * otherwise keep a mapping for each).
+	 */
+	if (may_move && pl.mode == SHIM_PLACE_NONE &&
+	    !wants_large(size, reserve, flags) && shim_class_of(size, align) >= 0)
+		return move_block(ptr, old, size, align, reserve, flags);
 	if (align && ((uintptr_t)p & (align - 1)))
 		return may_move ? move_block(ptr, old, size, align, reserve,
 					     flags) : -ENOSPC;

@@ -155,7 +155,7 @@ static int mod_relocate(void *base, size_t used, size_t res, size_t new_used,
 			const struct shim_place *pl, void **new_base,
 			size_t *new_res)
 {
-	size_t to = shim_default_reserve(new_used, 4);
+	size_t to = *new_res;
 	char *p = mremap(base, res, to, MREMAP_MAYMOVE);
 	int err;
 

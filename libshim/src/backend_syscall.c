@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The fallback backend, for machines without the resmap module: what
- * N1527 suggests for POSIX.  Reservations are PROT_NONE, MAP_NORESERVE
- * anonymous mappings; commit is mprotect (MAP_NORESERVE keeps it free of
- * commit charge) plus mbind for placement and MADV_POPULATE_WRITE to
- * fault in; decommit is MADV_DONTNEED; growth past a reservation and
- * relocation are mremap (the block kept one mapping); moves are
- * mbind(MPOL_MF_MOVE).
+ * N1527 suggests for POSIX.  Reservations are MAP_NORESERVE anonymous
+ * mappings, readable and writable: with the kernel's default overcommit
+ * policy that costs no commit charge, and pages exist only once touched.
+ * Commit is then only mbind for placement and MADV_POPULATE_WRITE to
+ * fault in, decommit is MADV_DONTNEED, and no call changes protections:
+ * a block stays one mapping however it is committed, and a process can
+ * hold as many blocks as glibc would under vm.max_map_count.  Growth past
+ * a reservation and relocation are mremap; moves are mbind(MPOL_MF_MOVE).
+ *
+ * Under strict overcommit (vm.overcommit_memory=2) MAP_NORESERVE is
+ * ignored and every writable byte is charged: there, reservations are
+ * PROT_NONE and commit and decommit are also mprotect.
  */
+#include <fcntl.h>
 #include <linux/mempolicy.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -19,6 +26,45 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
+/* vm.overcommit_memory is 2; read once (a race reads the same value). */
+static bool sys_strict(void)
+{
+	static int strict = -1;
+	char c = 0;
+	int fd;
+
+	if (strict < 0) {
+		fd = open("/proc/sys/vm/overcommit_memory", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (read(fd, &c, 1) != 1)
+				c = 0;
+			close(fd);
+		}
+		strict = c == '2';
+	}
+	return strict;
+}
+
+/* Under strict overcommit only: make a range accessible, or not. */
+static int sys_protect(void *addr, size_t len, bool access)
+{
+	if (!sys_strict() || !len)
+		return 0;
+	return mprotect(addr, len, access ? PROT_READ | PROT_WRITE :
+					    PROT_NONE) ? -errno : 0;
+}
+
+static void *sys_map(void *hint, size_t len)
+{
+	return mmap(hint, len, sys_strict() ? PROT_NONE : PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+}
+
+/*
+ * An aligned reservation.  First exactly @len at an aligned hint (the
+ * kernel takes a free hint), so that a process near its RLIMIT_AS needs
+ * no more; else @len plus the alignment, trimmed.
+ */
 static void *sys_reserve(size_t len, size_t align)
 {
 	size_t span = len + (align > SHIM_PAGE ? align - SHIM_PAGE : 0);
@@ -28,8 +74,22 @@ static void *sys_reserve(size_t len, size_t align)
 		errno = ENOMEM;
 		return NULL;
 	}
-	base = mmap(NULL, span, PROT_NONE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (align > SHIM_PAGE) {
+		base = sys_map(NULL, len);
+		if (base != MAP_FAILED && !((uintptr_t)base & (align - 1)))
+			return base;
+		if (base != MAP_FAILED) {
+			munmap(base, len);
+			/* Below it: mmap hands out space top-down. */
+			p = sys_map((void *)((uintptr_t)base & ~(align - 1)),
+				    len);
+			if (p != MAP_FAILED && !((uintptr_t)p & (align - 1)))
+				return p;
+			if (p != MAP_FAILED)
+				munmap(p, len);
+		}
+	}
+	base = sys_map(NULL, span);
 	if (base == MAP_FAILED)
 		return NULL;
 	p = (char *)shim_round_up((uintptr_t)base, align > SHIM_PAGE ? align :
@@ -80,18 +140,17 @@ static int sys_populate(void *addr, size_t len)
 
 static int sys_decommit(void *addr, size_t len)
 {
-	if (madvise(addr, len, MADV_DONTNEED) ||
-	    mprotect(addr, len, PROT_NONE))
+	if (madvise(addr, len, MADV_DONTNEED))
 		return -errno;
-	return 0;
+	return sys_protect(addr, len, false);
 }
 
 static int sys_commit(void *addr, size_t len, const struct shim_place *pl)
 {
-	int err = 0;
+	int err = sys_protect(addr, len, true);
 
-	if (mprotect(addr, len, PROT_READ | PROT_WRITE))
-		return -errno;
+	if (err)
+		return err;
 	err = sys_place(addr, len, pl, 0);
 	if (!err && pl && pl->populate)
 		err = sys_populate(addr, len);
@@ -137,8 +196,9 @@ static int sys_grow(void *base, size_t used, size_t new_used, size_t res,
 
 	if (new_used <= res)
 		return sys_commit(b + used, new_used - used, pl);
-	if (used < res && mprotect(b + used, res - used, PROT_READ | PROT_WRITE))
-		return -errno;
+	err = sys_protect(b + used, res - used, true);
+	if (err)
+		return err;
 	p = mremap(b, res, new_used, 0);
 	if (p == MAP_FAILED) {
 		/*
@@ -147,8 +207,7 @@ static int sys_grow(void *base, size_t used, size_t new_used, size_t res,
 		 * memory).  Either way it may still move, or be copied.
 		 */
 		err = errno == ENOMEM || errno == EFAULT ? -ENOSPC : -errno;
-		if (used < res)
-			mprotect(b + used, res - used, PROT_NONE);
+		sys_protect(b + used, res - used, false);
 		return err;
 	}
 	err = sys_place(b + res, new_used - res, pl, 0);
@@ -163,6 +222,11 @@ static int sys_grow(void *base, size_t used, size_t new_used, size_t res,
 	return err;
 }
 
+static int sys_huge(void *addr, size_t len)
+{
+	return madvise(addr, len, MADV_HUGEPAGE) ? -errno : 0;
+}
+
 /*
  * Relocate without copying: the reservation, made one committed mapping,
  * moves with mremap to a larger place; what lies past @new_used there is
@@ -172,20 +236,36 @@ static int sys_relocate(void *base, size_t used, size_t res, size_t new_used,
 			const struct shim_place *pl, void **new_base,
 			size_t *new_res)
 {
-	size_t to = shim_default_reserve(new_used, 4);
+	size_t to = *new_res;
 	char *b = base, *p;
 
-	(void)pl;
-	if (used < res && mprotect(b + used, res - used, PROT_READ | PROT_WRITE))
-		return -errno;
-	p = mremap(b, res, to, MREMAP_MAYMOVE);
-	if (p == MAP_FAILED) {
-		int err = -errno;
+	int err;
 
-		if (used < res)
-			mprotect(b + used, res - used, PROT_NONE);
+	(void)pl;
+	err = sys_protect(b + used, res - used, true);
+	if (err)
+		return err;
+	p = MAP_FAILED;
+	if (shim_opt.thp && to >= SHIM_HUGE) {
+		/* Onto huge-page-aligned space, which mremap replaces. */
+		char *dest = sys_reserve(to, SHIM_HUGE);
+
+		if (dest) {
+			p = mremap(b, res, to, MREMAP_MAYMOVE | MREMAP_FIXED,
+				   dest);
+			if (p == MAP_FAILED)
+				munmap(dest, to);
+		}
+	}
+	if (p == MAP_FAILED)
+		p = mremap(b, res, to, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED) {
+		err = -errno;
+		sys_protect(b + used, res - used, false);
 		return err;
 	}
+	if (shim_opt.thp && to >= SHIM_HUGE)
+		sys_huge(p, to);
 	if (to > new_used)
 		sys_decommit(p + new_used, to - new_used);
 	*new_base = p;
@@ -226,4 +306,5 @@ const struct shim_backend shim_syscall_backend = {
 	.grow = sys_grow,
 	.relocate = sys_relocate,
 	.move = sys_move,
+	.huge = sys_huge,
 };

@@ -10,6 +10,7 @@
  * module is used when /dev/resmap answers with the features needed.
  */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -106,6 +107,7 @@ static void shim_init_once(void)
 	const char *want = getenv("RESMAP_BACKEND");
 	const char *strict = getenv("RESMAP_BACKEND_STRICT");
 	const struct shim_backend *be = &shim_syscall_backend;
+	int err;
 
 	if (pthread_atfork(shim_prepare_fork, shim_after_fork, shim_after_fork))
 		shim_fatal("cannot register the fork handlers", NULL);
@@ -125,26 +127,161 @@ static void shim_init_once(void)
 		}
 	}
 	shim_be = be;
-	if (shim_small_init()) {
-		if (be == &shim_module_backend) {
-			shim_warn("no small-object arena from the module; using the syscall backend");
-			shim_be = &shim_syscall_backend;
-		}
-		if (shim_small_init())
-			shim_fatal("cannot reserve the small-object arena", NULL);
+	shim_options_init();
+	err = shim_small_init();
+	if (err == -ENOMEM && be == &shim_module_backend) {
+		shim_warn("no small-object arena from the module; using the syscall backend");
+		shim_be = &shim_syscall_backend;
+		err = shim_small_init();
 	}
+	/*
+	 * No address space for even one segment (a tiny RLIMIT_AS) is not
+	 * fatal: allocations fail with ENOMEM, and may succeed later.
+	 */
+	if (err && err != -ENOMEM)
+		shim_fatal("cannot start (no thread key)", NULL);
 	atomic_store_explicit(&shim_initialised, true, memory_order_release);
 }
 
+/*
+ * Start-up tries things that may fail (opening /dev/resmap, reserving
+ * address space): a call that succeeds must not leave their errno behind.
+ */
 void shim_init(void)
 {
+	int err = errno;
+
 	pthread_once(&shim_once, shim_init_once);
+	errno = err;
+}
+
+size_t shim_trim(void)
+{
+	return shim_small_trim() + shim_large_trim();
+}
+
+/* stats=1: the counters at exit (the library is never unloaded before). */
+__attribute__((destructor)) static void shim_exit_stats(void)
+{
+	if (shim_opt.stats &&
+	    atomic_load_explicit(&shim_initialised, memory_order_acquire))
+		shim_print_stats(2);
 }
 
 SHIM_API const char *resmap_backend(void)
 {
 	shim_init();
 	return shim_be->name;
+}
+
+void shim_totals(struct resmap_alloc_stats *t)
+{
+	struct shim_counters *c = &shim_counters;
+
+	strncpy(t->backend, shim_be->name, sizeof(t->backend) - 1);
+	t->small_bytes = atomic_load(&c->small_bytes);
+	t->small_committed = atomic_load(&c->small_committed);
+	t->small_cached = atomic_load(&c->small_cached);
+	t->arena_reserved = atomic_load(&c->arena_reserved);
+	t->large_blocks = atomic_load(&c->large_blocks);
+	t->large_bytes = atomic_load(&c->large_bytes);
+	t->large_reserved = atomic_load(&c->reserved_bytes);
+	t->large_cached_blocks = atomic_load(&c->large_cached_blocks);
+	t->large_cached_bytes = atomic_load(&c->large_cached_bytes);
+	t->registry_bytes = shim_large_registry_bytes();
+	t->purged_bytes = atomic_load(&c->purged_bytes);
+	t->in_place_growths = atomic_load(&c->in_place_growths);
+	t->moves = atomic_load(&c->moves);
+}
+
+/* "name value\n", with no stdio (which could allocate). */
+static void print_line(int fd, const char *name, size_t v)
+{
+	char buf[64], num[24];
+	size_t n = 0, k = 0;
+
+	while (*name && n < 36)
+		buf[n++] = *name++;
+	do
+		num[k++] = '0' + v % 10;
+	while ((v /= 10));
+	while (k)
+		buf[n++] = num[--k];
+	buf[n++] = '\n';
+	if (write(fd, buf, n) < 0)
+		return;
+}
+
+#define STAT(name, field) { name, offsetof(struct resmap_alloc_stats, field) }
+static const struct {
+	const char *name;
+	size_t off;
+} stat_lines[] = {
+	STAT("small in use bytes      ", small_bytes),
+	STAT("small committed bytes   ", small_committed),
+	STAT("small cached bytes      ", small_cached),
+	STAT("small arena bytes       ", arena_reserved),
+	STAT("large blocks            ", large_blocks),
+	STAT("large in use bytes      ", large_bytes),
+	STAT("large reserved bytes    ", large_reserved),
+	STAT("large cached blocks     ", large_cached_blocks),
+	STAT("large cached bytes      ", large_cached_bytes),
+	STAT("registry bytes          ", registry_bytes),
+	STAT("purged bytes            ", purged_bytes),
+	STAT("in-place growths        ", in_place_growths),
+	STAT("moves                   ", moves),
+};
+
+void shim_print_stats(int fd)
+{
+	struct resmap_alloc_stats t = { 0 };
+
+	shim_totals(&t);
+	shim_write(shim_be == &shim_module_backend ?
+		   "resmap-shim: module backend\n" :
+		   "resmap-shim: syscall backend\n");
+	for (size_t i = 0; i < sizeof(stat_lines) / sizeof(stat_lines[0]); i++)
+		print_line(fd, stat_lines[i].name,
+			   *(uint64_t *)((char *)&t + stat_lines[i].off));
+}
+
+/* Resident bytes of the heap per node, and per tier. */
+static void node_bytes(struct resmap_alloc_stats *st)
+{
+	uint64_t pages[RESMAP_STATS_MAX_NODES] = { 0 };
+	uint64_t dram = shim_tier_nodes(RESMAP_TIER_DRAM);
+	uint64_t pmem = shim_tier_nodes(RESMAP_TIER_PMEM);
+
+	shim_arena_where(pages, RESMAP_STATS_MAX_NODES);
+	shim_large_where(pages, RESMAP_STATS_MAX_NODES);
+	for (unsigned int n = 0; n < RESMAP_STATS_MAX_NODES; n++) {
+		st->node_bytes[n] = pages[n] * SHIM_PAGE;
+		if (dram & (1ULL << n))
+			st->tier_bytes[RESMAP_TIER_DRAM] += st->node_bytes[n];
+		if (pmem & (1ULL << n))
+			st->tier_bytes[RESMAP_TIER_PMEM] += st->node_bytes[n];
+	}
+}
+
+SHIM_API int resmap_alloc_stats(struct resmap_alloc_stats *st)
+{
+	struct resmap_alloc_stats all;
+	size_t size;
+
+	if (!st || st->size < RESMAP_ALLOC_STATS_SIZE_VER0) {
+		errno = EINVAL;
+		return -1;
+	}
+	shim_init();
+	size = st->size < sizeof(all) ? st->size : sizeof(all);
+	memset(&all, 0, sizeof(all));
+	all.flags = st->flags;
+	shim_totals(&all);
+	if (st->flags & RESMAP_STATS_NODES)
+		node_bytes(&all);
+	all.size = size;
+	memcpy(st, &all, size);
+	return 0;
 }
 
 SHIM_API void resmap_stats(struct resmap_stats *out)

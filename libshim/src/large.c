@@ -20,6 +20,21 @@
  * Growth commits ahead to twice the old size (pages cost nothing until
  * touched); shrinking gives pages back only when it frees more than
  * half of the block.
+ *
+ * Freed blocks are cached, pages and all, for decay_ms and up to
+ * large_cache_max bytes (LARGE_CACHE_SLOTS blocks): an allocation takes
+ * the smallest cached reservation that holds it before it maps anything,
+ * so a program that frees and allocates large buffers in turn reuses the
+ * same memory without faulting it in again.  What leaves the cache is
+ * released (unmapped) after large_lock is dropped.
+ *
+ * Unplaced blocks are plain anonymous memory (the syscall backend's),
+ * whichever backend serves the process: the module maps 4 KiB pages
+ * only, while such memory can have transparent huge pages.  Blocks from
+ * 2 MiB up get 2 MiB-aligned reservations and MADV_HUGEPAGE (unless
+ * thp=0).  Placed blocks are the module's where it is loaded; a tier
+ * move of an unplaced block is mbind(MPOL_MF_MOVE).  The cache only
+ * ever holds unplaced blocks.
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -30,12 +45,30 @@ struct large {
 	uintptr_t ptr;		/* 0: empty slot, 1: deleted */
 	size_t used;		/* committed, usable bytes */
 	size_t res;		/* reserved bytes from ptr */
+	size_t req;		/* the size last asked for */
+	uint32_t grows;		/* times it has grown: its growth history */
 	bool carved;		/* part of a batch's shared reservation */
 	struct shim_place pl;
+	const struct shim_backend *be;	/* whose memory it is */
 };
 
 static struct large *table;
 static size_t table_cap, table_used;	/* used: live + deleted */
+static size_t table_live;
+
+#define LARGE_CACHE_SLOTS	64
+
+/* A freed block, kept for reuse. */
+struct cached {
+	uintptr_t ptr;
+	size_t used, res;
+	bool carved;
+	uint32_t stamp;		/* when freed, in ms */
+};
+
+static struct cached cache[LARGE_CACHE_SLOTS];
+static _Atomic unsigned int cache_n;	/* read unlocked only as a hint */
+static size_t cache_bytes;	/* their committed bytes */
 static pthread_mutex_t large_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static size_t slot_of(uintptr_t p, size_t cap)
@@ -55,11 +88,27 @@ static struct large *find(uintptr_t p)
 	return NULL;
 }
 
+/* Mark a slot deleted (a tombstone: probes go on past it). */
+static void forget(struct large *l)
+{
+	l->ptr = 1;
+	table_live--;
+}
+
+/*
+ * Rehash into a table twice the size, or the same size when at most a
+ * quarter of the slots are live (the rest are tombstones: churn, not
+ * growth, filled it).
+ */
 static int grow_table(void)
 {
-	size_t cap = table_cap ? table_cap * 2 : 1024, i, j;
+	size_t cap = table_cap, i, j;
 	struct large *t;
 
+	if (!cap)
+		cap = 1024;
+	else if (table_live * 4 > table_cap)
+		cap *= 2;
 	t = mmap(NULL, cap * sizeof(*t), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (t == MAP_FAILED)
@@ -94,6 +143,7 @@ static int insert(const struct large *rec)
 		;
 	if (!table[i].ptr)
 		table_used++;
+	table_live++;
 	table[i] = *rec;
 	pthread_mutex_unlock(&large_lock);
 	atomic_fetch_add(&shim_counters.large_blocks, 1);
@@ -113,11 +163,144 @@ size_t shim_default_reserve(size_t used, size_t factor)
 	return shim_round_up(res, SHIM_UNIT);
 }
 
-void *shim_large_alloc(size_t size, size_t align, size_t reserve,
-		       const struct shim_place *pl)
+/* The backend for a new block placed as @pl. */
+static const struct shim_backend *be_for(const struct shim_place *pl)
 {
-	struct large rec = { .pl = *pl };
+	if (pl->mode == SHIM_PLACE_NONE)
+		return &shim_syscall_backend;
+	return shim_be;
+}
+
+/* Huge pages for a block's reservation once it is 2 MiB or more. */
+static void want_huge(const struct shim_backend *be, void *base, size_t used,
+		      size_t res)
+{
+	if (shim_opt.thp && be->huge && used >= SHIM_HUGE)
+		be->huge(base, res);
+}
+
+/* Take slot @i out of the cache into *@out; large_lock held. */
+static void cache_take(unsigned int i, struct cached *out)
+{
+	*out = cache[i];
+	cache[i] = cache[--cache_n];
+	cache_bytes -= out->used;
+	atomic_fetch_sub(&shim_counters.large_cached_blocks, 1);
+	atomic_fetch_sub(&shim_counters.large_cached_bytes, out->used);
+}
+
+/*
+ * Move the blocks that have been cached for decay_ms, or all if @all,
+ * or the oldest until @room more bytes fit, to @out (at most
+ * LARGE_CACHE_SLOTS): how many.  large_lock held.
+ */
+static unsigned int cache_evict(struct cached *out, bool all, size_t room)
+{
+	uint32_t now = shim_now_ms();
+	unsigned int n = 0, i = 0, oldest;
+
+	while (i < cache_n) {
+		if (all || now - cache[i].stamp >= shim_opt.decay_ms)
+			cache_take(i, &out[n++]);
+		else
+			i++;
+	}
+	while (cache_n && ((room && cache_n == LARGE_CACHE_SLOTS) ||
+			   cache_bytes + room > shim_opt.large_cache_max)) {
+		oldest = 0;
+		for (i = 1; i < cache_n; i++)
+			if (now - cache[i].stamp > now - cache[oldest].stamp)
+				oldest = i;
+		cache_take(oldest, &out[n++]);
+	}
+	return n;
+}
+
+/* Release evicted blocks, no lock held: bytes given back. */
+static size_t cache_release(const struct cached *c, unsigned int n)
+{
+	size_t bytes = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		shim_syscall_backend.release((void *)c[i].ptr, c[i].res);
+		atomic_fetch_sub(&shim_counters.reserved_bytes, c[i].res);
+		bytes += c[i].used;
+	}
+	atomic_fetch_add(&shim_counters.purged_bytes, bytes);
+	return bytes;
+}
+
+/*
+ * A cached block for @used bytes aligned to @align with at least @res
+ * reserved: the smallest such reservation.  Stale blocks are released on
+ * the way.  false if none.
+ */
+static bool cache_find(size_t used, size_t align, size_t res,
+		       struct cached *out)
+{
+	struct cached old[LARGE_CACHE_SLOTS];
+	unsigned int n, best = LARGE_CACHE_SLOTS;
+
+	if (!atomic_load_explicit(&cache_n, memory_order_relaxed))
+		return false;
+	pthread_mutex_lock(&large_lock);
+	n = cache_evict(old, false, 0);
+	for (unsigned int i = 0; i < cache_n; i++)
+		if (cache[i].res >= res && cache[i].res >= used &&
+		    !(cache[i].ptr & (align - 1)) &&
+		    (best == LARGE_CACHE_SLOTS || cache[i].res < cache[best].res))
+			best = i;
+	if (best < LARGE_CACHE_SLOTS)
+		cache_take(best, out);
+	pthread_mutex_unlock(&large_lock);
+	cache_release(old, n);
+	return best < LARGE_CACHE_SLOTS;
+}
+
+/*
+ * Serve an allocation from a cached block: its pages are kept (they are
+ * why it was cached), but for a zeroed block the ones past @used are
+ * given back, so that only @used bytes need zeroing.
+ */
+static void *cache_reuse(struct cached *c, size_t size, size_t used,
+			 bool zero)
+{
+	struct large rec = { .ptr = c->ptr, .res = c->res, .carved = c->carved,
+			     .be = &shim_syscall_backend, .req = size };
+	char *base = (char *)c->ptr;
+	size_t dirty = c->used;
+
+	rec.used = c->used;
+	if (zero && c->used > used && !rec.be->decommit(base + used,
+							  c->used - used))
+		rec.used = dirty = used;
+	if (rec.used < used) {
+		if (rec.be->grow(base, rec.used, used, rec.res, NULL))
+			goto release;
+		want_huge(rec.be, base, used, rec.res);
+		rec.used = used;
+	}
+	if (zero)
+		memset(base, 0, dirty < used ? dirty : used);
+	atomic_fetch_sub(&shim_counters.reserved_bytes, rec.res);
+	if (insert(&rec)) {
+		atomic_fetch_add(&shim_counters.reserved_bytes, rec.res);
+		goto release;
+	}
+	return base;
+release:
+	c->used = rec.used;
+	cache_release(c, 1);
+	return NULL;
+}
+
+void *shim_large_alloc(size_t size, size_t align, size_t reserve,
+		       const struct shim_place *pl, bool zero)
+{
+	const struct shim_backend *be = be_for(pl);
+	struct large rec = { .pl = *pl, .be = be, .req = size };
 	size_t used = shim_round_up(size ? size : 1, SHIM_PAGE), res;
+	struct cached c;
 	char *base;
 	int err;
 
@@ -125,18 +308,32 @@ void *shim_large_alloc(size_t size, size_t align, size_t reserve,
 		errno = ENOMEM;
 		return NULL;
 	}
+	align = align > SHIM_PAGE ? align : SHIM_PAGE;
+	if (pl->mode == SHIM_PLACE_NONE && !pl->populate &&
+	    cache_find(used, align, reserve, &c)) {
+		base = cache_reuse(&c, size, used, zero);
+		if (base)
+			return base;
+	}
 	res = shim_default_reserve(used, 2);
 	if (reserve > res)
 		res = shim_round_up(reserve, SHIM_PAGE);
-	align = align > SHIM_PAGE ? align : SHIM_PAGE;
-	base = shim_be->reserve(res, align);
+	if (shim_opt.thp && be->huge && used >= SHIM_HUGE) {
+		align = align > SHIM_HUGE ? align : SHIM_HUGE;
+		res = shim_round_up(res, SHIM_HUGE);
+	}
+	err = errno;
+	base = be->reserve(res, align);
 	if (!base) {
+		/* Short of address space: the exact size, errno as it was. */
+		errno = err;
 		res = used;
-		base = shim_be->reserve(res, align);
+		base = be->reserve(res, align);
 		if (!base)
 			return NULL;
 	}
-	err = shim_be->commit(base, used, pl);
+	want_huge(be, base, used, res);
+	err = be->commit(base, used, pl);
 	if (!err) {
 		rec.ptr = (uintptr_t)base;
 		rec.used = used;
@@ -144,7 +341,7 @@ void *shim_large_alloc(size_t size, size_t align, size_t reserve,
 		err = insert(&rec);
 	}
 	if (err) {
-		shim_be->release(base, res);
+		be->release(base, res);
 		errno = -err;
 		return NULL;
 	}
@@ -161,15 +358,18 @@ int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
 {
 	size_t used = shim_round_up(size ? size : 1, SHIM_PAGE), each, i;
 	struct shim_range ranges[64];
-	struct large rec = { .pl = *pl, .carved = true };
+	const struct shim_backend *be = be_for(pl);
+	struct large rec = { .pl = *pl, .carved = true, .be = be, .req = size };
 	char *base;
 	int err = 0;
 
+	if (size > SHIM_SIZE_MAX || reserve > SHIM_SIZE_MAX)
+		return -ENOMEM;
 	align = align > SHIM_PAGE ? align : SHIM_PAGE;
 	each = shim_round_up(reserve > used ? reserve : used, align);
 	if (each < used || n > SIZE_MAX / each)
 		return -ENOMEM;
-	base = shim_be->reserve(each * n, align);
+	base = be->reserve(each * n, align);
 	if (!base)
 		return -errno;
 	for (i = 0; i < n && !err; i += 64) {
@@ -179,7 +379,7 @@ int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
 			ranges[j].addr = base + (i + j) * each;
 			ranges[j].len = used;
 		}
-		err = shim_be->commit_many(ranges, k, pl);
+		err = be->commit_many(ranges, k, pl);
 	}
 	for (i = 0; i < n && !err; i++) {
 		rec.ptr = (uintptr_t)(base + i * each);
@@ -195,10 +395,10 @@ int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
 			struct large *l = find((uintptr_t)out[i]);
 
 			if (l)
-				l->ptr = 1;
+				forget(l);
 		}
 		pthread_mutex_unlock(&large_lock);
-		shim_be->release(base, each * n);
+		be->release(base, each * n);
 	}
 	return err;
 }
@@ -214,6 +414,13 @@ static bool lookup(const void *p, struct large *out)
 		*out = *l;
 	pthread_mutex_unlock(&large_lock);
 	return l != NULL;
+}
+
+const struct shim_backend *shim_large_backend(const void *p)
+{
+	struct large rec;
+
+	return lookup(p, &rec) ? rec.be : NULL;
 }
 
 bool shim_large_owns(const void *p, size_t *used, size_t *res,
@@ -245,7 +452,7 @@ static void update(uintptr_t old, uintptr_t p, size_t used, size_t res)
 	if (p != old) {
 		struct large rec = *l;
 
-		l->ptr = 1;
+		forget(l);
 		rec.ptr = p;
 		rec.carved = false;
 		pthread_mutex_unlock(&large_lock);
@@ -258,18 +465,43 @@ static void update(uintptr_t old, uintptr_t p, size_t used, size_t res)
 	pthread_mutex_unlock(&large_lock);
 }
 
-/* Relocate the block's pages with mremap: no copy.  0 or -errno. */
-static int remap(struct large *rec, size_t new_used, void **out)
+/* Record the size last asked for of the block at @p, and whether it grew. */
+static void set_req(uintptr_t p, size_t size, bool grew)
 {
-	size_t res;
+	struct large *l;
+
+	pthread_mutex_lock(&large_lock);
+	l = find(p);
+	if (l) {
+		l->req = size;
+		l->grows += grew;
+	}
+	pthread_mutex_unlock(&large_lock);
+}
+
+/*
+ * Relocate the block's pages with mremap: no copy.  The new reservation
+ * is sized from the block's growth history: four times the new size,
+ * or 64 times for a block that has grown four times already (address
+ * space is plentiful on 64-bit, and such a block will likely grow on;
+ * where it is not, four times).  0 or -errno.
+ */
+static int remap(struct large *rec, size_t size, size_t new_used, void **out)
+{
+	size_t factor = rec->grows >= 4 ? 64 : 4, res;
 	void *p;
 	int err;
 
-	err = shim_be->relocate((void *)rec->ptr, rec->used, rec->res,
-				new_used, &rec->pl, &p, &res);
+	do {
+		res = shim_default_reserve(new_used, factor);
+		err = rec->be->relocate((void *)rec->ptr, rec->used, rec->res,
+					new_used, &rec->pl, &p, &res);
+		factor /= 16;
+	} while (err == -ENOMEM && factor >= 4);
 	if (err)
 		return err;
 	update(rec->ptr, (uintptr_t)p, new_used, res);
+	set_req((uintptr_t)p, size, true);
 	*out = p;
 	return 0;
 }
@@ -297,12 +529,18 @@ int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
 	/*
 	 * Shrinking by less than half keeps the pages (the block may
 	 * have been committed ahead, and may grow back): trimming is
-	 * housekeeping, not worth a system call per small step.
+	 * housekeeping, not worth a system call per small step.  Nor is
+	 * growth that still fits: a block taken from the cache can hold
+	 * far more than was asked for, and a buffer growing into it must
+	 * not have the pages it is about to use taken away.
 	 */
-	if (new_used <= rec.used && new_used >= rec.used / 2)
+	if (new_used <= rec.used &&
+	    (new_used >= rec.used / 2 || size >= rec.req)) {
+		set_req(rec.ptr, size, size > rec.req);
 		return 0;
+	}
 	if (new_used < rec.used) {
-		err = shim_be->decommit((char *)p + new_used,
+		err = rec.be->decommit((char *)p + new_used,
 					rec.used - new_used);
 		if (!err)
 			update(rec.ptr, rec.ptr, new_used, rec.res);
@@ -318,12 +556,15 @@ int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
 		ahead = rec.res;
 	err = -ENOSPC;
 	if (ahead <= rec.res || !rec.carved)
-		err = shim_be->grow(p, rec.used, ahead, rec.res, &rec.pl);
+		err = rec.be->grow(p, rec.used, ahead, rec.res, &rec.pl);
 	if (err && ahead > new_used && (new_used <= rec.res || !rec.carved))
-		err = shim_be->grow(p, rec.used, ahead = new_used, rec.res,
+		err = rec.be->grow(p, rec.used, ahead = new_used, rec.res,
 				    &rec.pl);
 	if (!err) {
+		if (rec.used < SHIM_HUGE)
+			want_huge(rec.be, p, ahead, ahead > rec.res ? ahead : rec.res);
 		update(rec.ptr, rec.ptr, ahead, ahead > rec.res ? ahead : rec.res);
+		set_req(rec.ptr, size, true);
 		atomic_fetch_add(&shim_counters.in_place_growths, 1);
 		return 0;
 	}
@@ -331,10 +572,10 @@ int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
 		return err;
 	atomic_fetch_add(&shim_counters.moves, 1);
 	/* mremap picks a page-aligned place: only for page alignment. */
-	if (align <= SHIM_PAGE && !remap(&rec, new_used, out))
+	if (align <= SHIM_PAGE && !remap(&rec, size, new_used, out))
 		return 0;
 	q = shim_large_alloc(size, align > SHIM_PAGE ? align : SHIM_PAGE,
-			     shim_default_reserve(new_used, 4), &rec.pl);
+			     shim_default_reserve(new_used, 4), &rec.pl, false);
 	if (!q)
 		return -errno;
 	memcpy(q, p, rec.used);
@@ -356,10 +597,18 @@ void shim_large_set_place(void *p, const struct shim_place *pl)
 	pthread_mutex_unlock(&large_lock);
 }
 
+/*
+ * Free a large block: into the cache if it is unplaced and fits there
+ * (evicting what has decayed, then the oldest), else released.
+ */
 void shim_large_free(void *p)
 {
+	struct cached old[LARGE_CACHE_SLOTS];
+	const struct shim_backend *be = NULL;
 	struct large *l;
+	unsigned int n = 0;
 	size_t used, res;
+	bool keep;
 
 	pthread_mutex_lock(&large_lock);
 	l = find((uintptr_t)p);
@@ -369,12 +618,91 @@ void shim_large_free(void *p)
 	}
 	used = l->used;
 	res = l->res;
-	l->ptr = 1;
+	keep = l->be == &shim_syscall_backend &&
+	       l->pl.mode == SHIM_PLACE_NONE &&
+	       used <= shim_opt.large_cache_max / 2;
+	if (keep) {
+		n = cache_evict(old, false, used);
+		cache[cache_n++] = (struct cached){ .ptr = (uintptr_t)p,
+			.used = used, .res = res, .carved = l->carved,
+			.stamp = shim_now_ms() };
+		cache_bytes += used;
+		atomic_fetch_add(&shim_counters.large_cached_blocks, 1);
+		atomic_fetch_add(&shim_counters.large_cached_bytes, used);
+	} else {
+		be = l->be;
+	}
+	forget(l);
 	pthread_mutex_unlock(&large_lock);
 	atomic_fetch_sub(&shim_counters.large_blocks, 1);
 	atomic_fetch_sub(&shim_counters.large_bytes, used);
-	atomic_fetch_sub(&shim_counters.reserved_bytes, res);
-	shim_be->release(p, res);
+	cache_release(old, n);
+	if (be) {
+		atomic_fetch_sub(&shim_counters.reserved_bytes, res);
+		be->release(p, res);
+	}
+}
+
+/* Release the cached blocks that have decayed (@all: every one). */
+static size_t large_purge(bool all)
+{
+	struct cached old[LARGE_CACHE_SLOTS];
+	unsigned int n;
+
+	if (!atomic_load_explicit(&cache_n, memory_order_relaxed))
+		return 0;
+	pthread_mutex_lock(&large_lock);
+	n = cache_evict(old, all, 0);
+	pthread_mutex_unlock(&large_lock);
+	return cache_release(old, n);
+}
+
+size_t shim_large_trim(void)
+{
+	return large_purge(true);
+}
+
+/*
+ * The small-object paths' periodic purge calls this too, so that
+ * cached blocks decay even in a program that no longer makes large
+ * calls.
+ */
+size_t shim_large_decay(void)
+{
+	return large_purge(false);
+}
+
+/*
+ * Add the resident pages of every large block, live and cached, to
+ * @counts (per node, @nr nodes).  Under large_lock: a stats call that
+ * asks for nodes holds up large-block calls while it counts.
+ */
+void shim_large_where(uint64_t *counts, unsigned int nr)
+{
+	uint64_t one[RESMAP_STATS_MAX_NODES];
+
+	pthread_mutex_lock(&large_lock);
+	for (size_t i = 0; i < table_cap + cache_n; i++) {
+		uintptr_t p = i < table_cap ? table[i].ptr : cache[i - table_cap].ptr;
+		size_t used = i < table_cap ? table[i].used :
+					      cache[i - table_cap].used;
+
+		if (p <= 1 || shim_where_pages((void *)p, used, one, nr) < 0)
+			continue;
+		for (unsigned int n = 0; n < nr; n++)
+			counts[n] += one[n];
+	}
+	pthread_mutex_unlock(&large_lock);
+}
+
+size_t shim_large_registry_bytes(void)
+{
+	size_t bytes;
+
+	pthread_mutex_lock(&large_lock);
+	bytes = table_cap * sizeof(*table);
+	pthread_mutex_unlock(&large_lock);
+	return bytes;
 }
 
 void shim_large_lock_all(void)

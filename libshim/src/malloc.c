@@ -146,3 +146,24 @@ SHIM_API void *try_aligned_realloc(void *p, size_t align, size_t size)
 	}
 	return resize(p, align, size, M2_PREVENT_MOVE);
 }
+
+/*
+ * glibc's other names for the same calls, used by code that wants "the
+ * real malloc" (and by some interposers): without them, those would
+ * reach glibc's allocator with pointers from this one, or the reverse.
+ */
+/* Through the macro: the sanitizer build renames malloc and its family. */
+#define SHIM_STR(x)		#x
+#define SHIM_ALIAS(f)		__attribute__((alias(SHIM_STR(f))))
+/* libc's declarations of the targets carry attributes these need not. */
+#ifndef __clang__
+#pragma GCC diagnostic ignored "-Wmissing-attributes"
+#endif
+
+SHIM_API void *__libc_malloc(size_t size) SHIM_ALIAS(malloc);
+SHIM_API void *__libc_calloc(size_t n, size_t size) SHIM_ALIAS(calloc);
+SHIM_API void *__libc_realloc(void *p, size_t size) SHIM_ALIAS(realloc);
+SHIM_API void *__libc_memalign(size_t align, size_t size) SHIM_ALIAS(memalign);
+SHIM_API void *__libc_valloc(size_t size) SHIM_ALIAS(valloc);
+SHIM_API void *__libc_pvalloc(size_t size) SHIM_ALIAS(pvalloc);
+SHIM_API void __libc_free(void *p) SHIM_ALIAS(free);

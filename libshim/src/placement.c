@@ -183,7 +183,7 @@ SHIM_API long resmap_move(void *ptr, uintmax_t where)
 	if (!err && (!ptr || !shim_large_owns(ptr, &used, NULL, NULL)))
 		err = -EINVAL;
 	if (!err)
-		err = shim_be->move(ptr, used, &pl, &moved);
+		err = shim_large_backend(ptr)->move(ptr, used, &pl, &moved);
 	if (!err)
 		shim_large_set_place(ptr, &pl);	/* growth follows it */
 	if (err) {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libresmap-shim internals.  Small blocks come from size-class spans in
- * one big reservation, through per-thread caches; large blocks each get a
- * reservation of their own and grow into it.  The backend (the resmap
+ * an arena of segments that grows with the heap, through per-thread
+ * caches; large blocks each get a reservation of their own and grow into
+ * it, and freed ones are cached for a while.  The backend (the resmap
  * module, or plain system calls) reserves, commits and places memory.
  */
 #ifndef SHIM_H
@@ -40,6 +41,8 @@
 #define SHIM_MIN_ALIGN		16UL
 #define SHIM_SMALL_MAX		(128UL << 10)	/* larger: own reservation */
 #define SHIM_NR_CLASSES		48
+/* No object may be larger: pointer differences within it must fit. */
+#define SHIM_SIZE_MAX		((size_t)PTRDIFF_MAX)
 
 static inline size_t shim_round_up(size_t x, size_t to)
 {
@@ -94,7 +97,8 @@ struct shim_backend {
 		    const struct shim_place *pl);
 	/*
 	 * Move the block to new address space without copying (mremap) and
-	 * commit it to @new_used: *new_base, *new_res.  Nothing changes on
+	 * commit it to @new_used: *new_base, and a reservation of *new_res
+	 * bytes (in: wanted, at least @new_used).  Nothing changes on
 	 * failure.
 	 */
 	int (*relocate)(void *base, size_t used, size_t res, size_t new_used,
@@ -103,7 +107,11 @@ struct shim_backend {
 	/* Move pages in place to @pl's node; *moved counts them. */
 	int (*move)(void *addr, size_t len, const struct shim_place *pl,
 		    long *moved);
+	/* Transparent huge pages for the range, where allowed (or NULL). */
+	int (*huge)(void *addr, size_t len);
 };
+
+#define SHIM_HUGE		(2UL << 20)	/* a PMD-mapped huge page */
 
 extern const struct shim_backend shim_syscall_backend;
 extern const struct shim_backend shim_module_backend;
@@ -138,22 +146,108 @@ uint64_t shim_tier_nodes(int tier);
 long shim_where_pages(void *addr, size_t len, uint64_t *counts,
 		      unsigned int nr);
 
+/*
+ * The small-object arena (arena.c): segments of SHIM_SEG bytes, each
+ * aligned to its size, reserved as the heap grows; the first unit of
+ * each holds one struct span per unit.  Free runs of units, from any
+ * segment, are one pool that every size class takes from.
+ */
+#define SHIM_SEG_SHIFT		25
+#define SHIM_SEG		(1UL << SHIM_SEG_SHIFT)	/* 32 MiB */
+#define SHIM_SEG_UNITS		(SHIM_SEG >> SHIM_UNIT_SHIFT)
+#define SHIM_ADDR_BITS		47	/* mmap's addresses without a hint */
+#define SHIM_SPAN_MAX_UNITS	16	/* the largest class's span, 1 MiB */
+
+enum shim_span_kind {
+	SPAN_UNUSED,		/* the metadata unit; not in any segment */
+	SPAN_HEAD,		/* first unit of a class's span */
+	SPAN_CONT,		/* other units of a span (head: its first) */
+	SPAN_FREE,		/* first unit of a free run in the pool */
+	SPAN_FREE_TAIL,		/* last unit of a free run (head: its first) */
+};
+
+enum shim_span_state {
+	SPAN_ACTIVE,		/* has objects handed out or to give */
+	SPAN_EMPTY,		/* no object out, pages kept: the class's cache */
+};
+
+struct span {
+	uint8_t kind;		/* enum shim_span_kind */
+	uint8_t state;		/* HEAD: enum shim_span_state */
+	uint16_t cls;
+	uint32_t units;		/* HEAD, FREE: length in units */
+	uint32_t head;		/* CONT, FREE_TAIL: index of the first unit */
+	uint32_t cap, bump, live;
+	uint32_t stamp;		/* EMPTY: when, in ms (wraps) */
+	uint32_t size;		/* HEAD: the class's object size */
+	uint64_t recip;		/* HEAD: division by size as a multiply */
+	void *free;
+	struct span *next, *prev;
+};
+
+/* One cache line a span; a segment's span table fits in its first unit. */
+_Static_assert(sizeof(struct span) == 64, "struct span is one cache line");
+_Static_assert(SHIM_SEG_UNITS * sizeof(struct span) <= SHIM_UNIT,
+	       "the span table fits in the metadata unit");
+
+extern _Atomic uint64_t shim_seg_map[(1UL << (SHIM_ADDR_BITS - SHIM_SEG_SHIFT)) / 64];
+
+static inline struct span *shim_seg_spans(const void *p)
+{
+	return (struct span *)((uintptr_t)p & ~(SHIM_SEG - 1));
+}
+
+/* Whether @p lies in a unit of a segment of the arena. */
+static inline bool shim_small_owns(const void *p)
+{
+	uintptr_t i = (uintptr_t)p >> SHIM_SEG_SHIFT;
+
+	if (i >= (1UL << (SHIM_ADDR_BITS - SHIM_SEG_SHIFT)) ||
+	    !(atomic_load_explicit(&shim_seg_map[i / 64],
+				   memory_order_acquire) & (1ULL << (i % 64))))
+		return false;
+	return ((uintptr_t)p & (SHIM_SEG - 1)) >= SHIM_UNIT;
+}
+
+static inline struct span *shim_span_of(const void *p)
+{
+	struct span *spans = shim_seg_spans(p);
+	struct span *s = &spans[((uintptr_t)p & (SHIM_SEG - 1)) >> SHIM_UNIT_SHIFT];
+
+	return s->kind == SPAN_CONT ? &spans[s->head] : s;
+}
+
+static inline char *shim_span_start(const struct span *s)
+{
+	struct span *spans = shim_seg_spans(s);
+
+	return (char *)spans + ((size_t)(s - spans) << SHIM_UNIT_SHIFT);
+}
+
+int shim_arena_init(void);
+struct span *shim_arena_take(uint32_t units);
+void shim_arena_give(struct span *s);
+void shim_arena_where(uint64_t *counts, unsigned int nr);
+void shim_arena_lock(void);
+void shim_arena_unlock(void);
+
 /* Small blocks. */
+extern uint8_t shim_class_by_16[65];
 int shim_class_of(size_t size, size_t align);
 size_t shim_class_size(int cls);
 void *shim_small_alloc(int cls);
 size_t shim_small_alloc_many(int cls, void **out, size_t n);
 void shim_small_free(void *p, bool constant_time);
 void shim_small_free_many(void **ptrs, size_t n, bool constant_time);
-bool shim_small_owns(const void *p);
 size_t shim_small_usable(const void *p);
 int shim_small_init(void);
+size_t shim_small_trim(void);
 void shim_small_lock_all(void);
 void shim_small_unlock_all(void);
 
 /* Large blocks. */
 void *shim_large_alloc(size_t size, size_t align, size_t reserve,
-		       const struct shim_place *pl);
+		       const struct shim_place *pl, bool zero);
 int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
 			  size_t reserve, const struct shim_place *pl);
 int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
@@ -162,6 +256,9 @@ void shim_large_free(void *p);
 void shim_large_set_place(void *p, const struct shim_place *pl);
 bool shim_large_owns(const void *p, size_t *usable, size_t *res,
 		     struct shim_place *pl);
+const struct shim_backend *shim_large_backend(const void *p);
+size_t shim_large_trim(void);
+size_t shim_large_decay(void);
 void shim_large_lock_all(void);
 void shim_large_unlock_all(void);
 
@@ -172,11 +269,38 @@ int shim_realloc(void **ptr, size_t size, size_t align, size_t reserve,
 void shim_free(void *p, uintmax_t flags);
 size_t shim_usable(const void *p);
 
+size_t shim_large_registry_bytes(void);
+void shim_large_where(uint64_t *counts, unsigned int nr);
+
 /* Statistics. */
 struct shim_counters {
 	atomic_size_t small_bytes, large_blocks, large_bytes, reserved_bytes,
 		committed_spans, in_place_growths, moves;
+	atomic_size_t small_committed;	/* bytes of spans holding memory */
+	atomic_size_t small_cached;	/* of which: empty, kept for reuse */
+	atomic_size_t arena_reserved;	/* address space of small spans */
+	atomic_size_t large_cached_blocks, large_cached_bytes;
+	atomic_size_t purged_bytes;	/* given back by decay or trim */
 };
 extern struct shim_counters shim_counters;
+
+/* A snapshot of the counters, the node and tier bytes left alone. */
+void shim_totals(struct resmap_alloc_stats *t);
+void shim_print_stats(int fd);
+/* Give every cached byte back now: how many were. */
+size_t shim_trim(void);
+
+/* RESMAP_SHIM_OPTIONS (options.c), read once at start-up. */
+struct shim_options {
+	unsigned int decay_ms;		/* cached memory kept this long */
+	size_t span_cache_max;		/* bytes of empty spans kept */
+	size_t large_cache_max;		/* bytes of freed large blocks kept */
+	size_t arena_max;		/* small-object arena, at most */
+	bool thp;			/* huge pages for large blocks */
+	bool stats;			/* print the counters at exit */
+};
+extern struct shim_options shim_opt;
+void shim_options_init(void);
+uint32_t shim_now_ms(void);
 
 #endif

@@ -2,15 +2,24 @@
 /*
  * Small blocks, up to SHIM_SMALL_MAX: 48 size classes (16-byte steps to
  * 128, then four per doubling), each served from spans of 64 KiB units
- * in one large reservation made at start-up.  A span belongs to one
- * class and carves objects at multiples of the class size from its
- * 64 KiB-aligned start, so power-of-two classes are naturally aligned.
+ * taken from the arena (arena.c), which every class shares.  A span
+ * belongs to one class and carves objects at multiples of the class size
+ * from its 64 KiB-aligned start, so power-of-two classes are naturally
+ * aligned.
  *
  * Each thread keeps a cache of free objects per class: malloc and free
  * are a list pop and push with no lock and no atomic.  Caches refill
  * from, and overflow into, the class's central lists under one mutex, in
- * batches.  A span whose objects have all come back is kept committed as
- * the class's one spare, or its pages are given back to the system.
+ * batches.
+ *
+ * A span whose objects have all come back is kept, pages and all, on its
+ * class's list of empty spans, and is reused first (the most recently
+ * emptied first).  Empty spans are purged (decommitted and their units
+ * given to the arena's pool, where any class can take them) once they
+ * have been empty for decay_ms, or at once when all classes together keep
+ * more than span_cache_max bytes.  Purging detaches spans under the class
+ * lock and decommits them after dropping it; frees with M2_CONSTANT_TIME
+ * never purge, and the spans they empty are purged by later calls.
  *
  * A freed object holds the next-pointer of its list and, in its second
  * word, a per-process secret: free() of an object that carries the secret
@@ -19,54 +28,53 @@
  */
 #include <string.h>
 #include <sys/auxv.h>
-#include <sys/mman.h>
 
 #include "shim.h"
-
-enum { SPAN_UNUSED, SPAN_HEAD, SPAN_CONT };
-enum { SPAN_ACTIVE, SPAN_EMPTY, SPAN_DECOMMITTED };
-
-struct span {
-	uint8_t kind;		/* SPAN_* */
-	uint8_t state;		/* SPAN_ACTIVE, _EMPTY, _DECOMMITTED */
-	uint16_t cls;
-	uint32_t units;		/* HEAD: length in units */
-	uint32_t head;		/* CONT: the head unit */
-	uint32_t cap, bump, live;
-	void *free;
-	struct span *next, *prev;
-};
 
 struct central {
 	pthread_mutex_t lock;
 	struct span *partial;	/* spans with objects to give */
-	struct span *empty;	/* spans with none handed out */
-	unsigned int spare;	/* of those, still committed */
+	struct span *empty;	/* spans with none handed out, newest first */
 };
 
 struct tbin {
 	void *head;
 	uint32_t count;
+	uint32_t refill;	/* objects the next refill takes */
 };
+
+/*
+ * Adaptive refill: a thread's first refill of a class takes a few
+ * objects, and each one after takes twice as many, up to half the
+ * bin's limit: a thread that allocates a few objects of a class does
+ * not hold a hundred, and one that allocates many soon takes them in
+ * large batches.
+ */
+#define TBIN_FIRST_REFILL	4
+
+/*
+ * A thread's cache is registered (its key set, so that it is flushed
+ * when the thread exits) at its first allocation or free.  Once flushed
+ * it is dead: frees and allocations in later TSD destructors go to the
+ * central lists directly, or they would stay in a cache no one flushes.
+ */
+enum { TCACHE_NEW, TCACHE_LIVE, TCACHE_DEAD };
 
 struct tcache {
 	struct tbin bin[SHIM_NR_CLASSES];
-	bool registered;
+	uint8_t state;		/* TCACHE_* */
 };
 
 static size_t class_size[SHIM_NR_CLASSES];
 /* Division by a class size as a multiply: exact for span offsets < 2^20. */
 static uint64_t class_recip[SHIM_NR_CLASSES];
-static uint8_t class_by_16[65];	/* class of sizes up to 1024, by 16 */
+uint8_t shim_class_by_16[65];	/* class of sizes up to 1024, by 16 */
 static uint32_t class_units[SHIM_NR_CLASSES];
 static uint32_t class_limit[SHIM_NR_CLASSES];
 static struct central central[SHIM_NR_CLASSES];
 
-static char *arena;
-static size_t arena_units;
-static struct span *spans;
-static uint32_t next_unit;
-static pthread_mutex_t units_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_flag purging = ATOMIC_FLAG_INIT;
+static _Atomic uint32_t next_purge;
 static pthread_key_t tcache_key;
 static uintptr_t secret;
 
@@ -86,7 +94,7 @@ static void shim_classes_init(void)
 	for (size_t i = 0, k = 0; i <= 64; i++) {
 		while (class_size[k] < i * 16)
 			k++;
-		class_by_16[i] = k;
+		shim_class_by_16[i] = k;
 	}
 	for (c = 0; c < SHIM_NR_CLASSES; c++) {
 		size_t span = shim_round_up(8 * class_size[c], SHIM_UNIT);
@@ -110,14 +118,17 @@ int shim_class_of(size_t size, size_t align)
 {
 	int lo, hi, c;
 
-	if (align > SHIM_MIN_ALIGN)
-		size = shim_round_up(size ? size : 1, align);
+	/* Checked before rounding up, which would wrap near SIZE_MAX. */
 	if (size > SHIM_SMALL_MAX || align > SHIM_UNIT)
 		return -1;
+	if (align > SHIM_MIN_ALIGN)
+		size = shim_round_up(size ? size : 1, align);
+	if (size > SHIM_SMALL_MAX)
+		return -1;
 	if (size <= 1024) {
-		c = class_by_16[(size + 15) >> 4];
+		c = shim_class_by_16[(size + 15) >> 4];
 	} else {
-		lo = class_by_16[64];
+		lo = shim_class_by_16[64];
 		hi = SHIM_NR_CLASSES - 1;
 		while (lo < hi) {
 			int mid = (lo + hi) / 2;
@@ -137,13 +148,9 @@ int shim_class_of(size_t size, size_t align)
 
 int shim_small_init(void)
 {
-	static const size_t sizes[] = { 64UL << 30, 16UL << 30, 4UL << 30,
-					1UL << 30 };
 	const void *rnd = (const void *)getauxval(AT_RANDOM);
 	uint64_t bits;
 
-	if (arena)
-		return 0;
 	if (!class_size[0]) {
 		shim_classes_init();
 		/* AT_RANDOM's 16 bytes have no alignment: copy them. */
@@ -151,54 +158,19 @@ int shim_small_init(void)
 			memcpy(&bits, rnd, sizeof(bits));
 		secret = rnd ? (uintptr_t)bits | 1 : (uintptr_t)&tc | 1;
 		if (pthread_key_create(&tcache_key, tcache_exit))
-			return -1;
+			return -EAGAIN;
 	}
-	/* arena is set last: shim_small_owns() takes it to mean all is set. */
-	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		size_t units = sizes[i] >> SHIM_UNIT_SHIFT;
-		void *a, *table;
-
-		a = shim_be->reserve(sizes[i], SHIM_UNIT);
-		if (!a)
-			continue;
-		table = mmap(NULL, units * sizeof(*spans),
-			     PROT_READ | PROT_WRITE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (table != MAP_FAILED) {
-			spans = table;
-			arena_units = units;
-			arena = a;
-			return 0;
-		}
-		shim_be->release(a, sizes[i]);
-	}
-	return -1;
-}
-
-static struct span *span_of(const void *p)
-{
-	size_t unit = ((uintptr_t)p - (uintptr_t)arena) >> SHIM_UNIT_SHIFT;
-	struct span *s = &spans[unit];
-
-	return s->kind == SPAN_CONT ? &spans[s->head] : s;
-}
-
-static char *span_start(const struct span *s)
-{
-	return arena + ((size_t)(s - spans) << SHIM_UNIT_SHIFT);
-}
-
-bool shim_small_owns(const void *p)
-{
-	uintptr_t off = (uintptr_t)p - (uintptr_t)arena;
-
-	return arena && off < (arena_units << SHIM_UNIT_SHIFT) &&
-	       spans[off >> SHIM_UNIT_SHIFT].kind != SPAN_UNUSED;
+	return shim_arena_init();
 }
 
 size_t shim_small_usable(const void *p)
 {
-	return class_size[span_of(p)->cls];
+	return class_size[shim_span_of(p)->cls];
+}
+
+static size_t span_bytes(const struct span *s)
+{
+	return (size_t)s->units << SHIM_UNIT_SHIFT;
 }
 
 static void partial_add(struct central *c, struct span *s)
@@ -221,49 +193,128 @@ static void partial_del(struct central *c, struct span *s)
 	s->next = s->prev = NULL;
 }
 
+/* Unlink and return @c's empty spans from @from (a member) on. */
+static struct span *empty_cut(struct central *c, struct span *from)
+{
+	if (from->prev)
+		from->prev->next = NULL;
+	else
+		c->empty = NULL;
+	from->prev = NULL;
+	return from;
+}
+
+/*
+ * Decommit a list of detached empty spans and give their units to the
+ * arena, no class lock held: how many bytes.
+ */
+static size_t purge_list(struct span *s)
+{
+	size_t bytes = 0, n;
+	struct span *next;
+
+	for (; s; s = next) {
+		next = s->next;
+		n = span_bytes(s);
+		atomic_fetch_sub(&shim_counters.small_cached, n);
+		if (shim_be->decommit(shim_span_start(s), n)) {
+			/* Still committed: reusable later as it is. */
+			atomic_fetch_add(&shim_counters.small_cached, n);
+			pthread_mutex_lock(&central[s->cls].lock);
+			s->prev = NULL;
+			s->next = central[s->cls].empty;
+			if (s->next)
+				s->next->prev = s;
+			central[s->cls].empty = s;
+			pthread_mutex_unlock(&central[s->cls].lock);
+			continue;
+		}
+		atomic_fetch_sub(&shim_counters.small_committed, n);
+		atomic_fetch_sub(&shim_counters.committed_spans, 1);
+		s->kind = SPAN_FREE;	/* not a span: frees into it abort */
+		shim_arena_give(s);
+		bytes += n;
+	}
+	atomic_fetch_add(&shim_counters.purged_bytes, bytes);
+	return bytes;
+}
+
+/*
+ * Purge the empty spans of every class that have been empty for
+ * decay_ms (all of them if @all, or if together they exceed
+ * span_cache_max): bytes given back.
+ */
+static size_t purge(bool all)
+{
+	uint32_t now = shim_now_ms();
+	size_t bytes = 0;
+
+	if (atomic_load(&shim_counters.small_cached) > shim_opt.span_cache_max)
+		all = true;
+	for (int i = 0; i < SHIM_NR_CLASSES; i++) {
+		struct central *c = &central[i];
+		struct span *s, *cut = NULL;
+
+		/* A peek without the lock: a miss waits for the next purge. */
+		if (!__atomic_load_n(&c->empty, __ATOMIC_RELAXED))
+			continue;
+		pthread_mutex_lock(&c->lock);
+		for (s = c->empty; s; s = s->next)
+			if (all || now - s->stamp >= shim_opt.decay_ms) {
+				cut = empty_cut(c, s);
+				break;
+			}
+		pthread_mutex_unlock(&c->lock);
+		bytes += purge_list(cut);
+	}
+	return bytes;
+}
+
+/* Purge what has decayed, at most every decay_ms / 4; no lock held. */
+static void purge_if_due(void)
+{
+	uint32_t now = shim_now_ms();
+
+	if ((int32_t)(now - atomic_load_explicit(&next_purge,
+						 memory_order_relaxed)) < 0 &&
+	    atomic_load_explicit(&shim_counters.small_cached,
+				 memory_order_relaxed) <= shim_opt.span_cache_max)
+		return;
+	if (atomic_flag_test_and_set(&purging))
+		return;
+	atomic_store(&next_purge, now + shim_opt.decay_ms / 4 + 1);
+	purge(false);
+	shim_large_decay();
+	atomic_flag_clear(&purging);
+}
+
 /* A span for class @cls with objects to give; central lock held. */
 static struct span *span_get(int cls)
 {
 	struct central *c = &central[cls];
-	uint32_t units = class_units[cls], u;
+	uint32_t units = class_units[cls];
 	struct span *s = c->empty;
 
 	if (s) {
-		if (s->state == SPAN_DECOMMITTED) {
-			if (shim_be->commit(span_start(s),
-					    (size_t)units << SHIM_UNIT_SHIFT,
-					    NULL))
-				return NULL;
-			atomic_fetch_add(&shim_counters.committed_spans, 1);
-		} else {
-			c->spare--;
-		}
+		/* The most recently emptied: its pages are the warmest. */
 		c->empty = s->next;
+		if (c->empty)
+			c->empty->prev = NULL;
+		atomic_fetch_sub(&shim_counters.small_cached, span_bytes(s));
 	} else {
-		pthread_mutex_lock(&units_lock);
-		u = next_unit;
-		if (u + units > arena_units) {
-			pthread_mutex_unlock(&units_lock);
-			errno = ENOMEM;
+		s = shim_arena_take(units);
+		if (!s)
 			return NULL;
-		}
-		next_unit += units;
-		pthread_mutex_unlock(&units_lock);
-		if (shim_be->commit(arena + ((size_t)u << SHIM_UNIT_SHIFT),
-				    (size_t)units << SHIM_UNIT_SHIFT, NULL)) {
-			/* Units are never handed back; this range stays unused. */
+		if (shim_be->commit(shim_span_start(s), span_bytes(s), NULL)) {
+			shim_arena_give(s);
 			return NULL;
 		}
 		atomic_fetch_add(&shim_counters.committed_spans, 1);
-		s = &spans[u];
-		for (uint32_t i = 1; i < units; i++) {
-			spans[u + i].kind = SPAN_CONT;
-			spans[u + i].head = u;
-		}
+		atomic_fetch_add(&shim_counters.small_committed, span_bytes(s));
 		s->cls = cls;
-		s->units = units;
-		s->cap = ((size_t)units << SHIM_UNIT_SHIFT) / class_size[cls];
-		s->kind = SPAN_HEAD;
+		s->cap = span_bytes(s) / class_size[cls];
+		s->size = class_size[cls];
+		s->recip = class_recip[cls];
 	}
 	s->state = SPAN_ACTIVE;
 	s->bump = 0;
@@ -278,8 +329,10 @@ size_t shim_small_alloc_many(int cls, void **out, size_t n)
 {
 	struct central *c = &central[cls];
 	size_t got = 0, size = class_size[cls];
+	bool reclaimed = false;
 	struct span *s;
 
+again:
 	pthread_mutex_lock(&c->lock);
 	while (got < n) {
 		s = c->partial ? c->partial : span_get(cls);
@@ -290,9 +343,11 @@ size_t shim_small_alloc_many(int cls, void **out, size_t n)
 			s->free = *(void **)s->free;
 			s->live++;
 			shim_unpoison(out[got - 1], size);
+			/* Not free any more: no double-free search on its free. */
+			((void **)out[got - 1])[1] = NULL;
 		}
 		while (got < n && s->bump < s->cap) {
-			out[got++] = span_start(s) + (size_t)s->bump++ * size;
+			out[got++] = shim_span_start(s) + (size_t)s->bump++ * size;
 			s->live++;
 			/* A span used before may still carry its old poison. */
 			shim_unpoison(out[got - 1], size);
@@ -301,7 +356,14 @@ size_t shim_small_alloc_many(int cls, void **out, size_t n)
 			partial_del(c, s);
 	}
 	pthread_mutex_unlock(&c->lock);
+	if (!got && !reclaimed) {
+		/* The arena is full: take back every class's empty spans. */
+		reclaimed = true;
+		if (purge(true))
+			goto again;
+	}
 	atomic_fetch_add(&shim_counters.small_bytes, got * size);
+	purge_if_due();
 	/*
 	 * The objects are not touched here: one that still carries the
 	 * secret of an earlier free only makes its next free() search the
@@ -320,29 +382,29 @@ static void central_free(int cls, void *list, size_t n, bool constant_time)
 	pthread_mutex_lock(&c->lock);
 	for (p = list; p; p = next) {
 		next = *(void **)p;
-		s = span_of(p);
+		s = shim_span_of(p);
 		if (!s->free && s->bump == s->cap)
 			partial_add(c, s);
+		if (!s->live)
+			shim_fatal("free(): double free detected", p);
 		*(void **)p = s->free;
 		s->free = p;
 		if (--s->live)
 			continue;
-		/* Every object is back: keep one spare, give the rest back. */
+		/* Every object is back: cache the span, pages and all. */
 		partial_del(c, s);
+		s->state = SPAN_EMPTY;
+		s->stamp = shim_now_ms();
 		s->next = c->empty;
+		if (s->next)
+			s->next->prev = s;
 		c->empty = s;
-		if (c->spare && !constant_time &&
-		    !shim_be->decommit(span_start(s),
-				       (size_t)s->units << SHIM_UNIT_SHIFT)) {
-			s->state = SPAN_DECOMMITTED;
-			atomic_fetch_sub(&shim_counters.committed_spans, 1);
-		} else {
-			s->state = SPAN_EMPTY;
-			c->spare++;
-		}
+		atomic_fetch_add(&shim_counters.small_cached, span_bytes(s));
 	}
 	pthread_mutex_unlock(&c->lock);
 	atomic_fetch_sub(&shim_counters.small_bytes, n * class_size[cls]);
+	if (!constant_time)
+		purge_if_due();
 }
 
 /* Move all but @keep objects of a thread-cache bin to the central lists. */
@@ -369,32 +431,53 @@ static void tcache_exit(void *arg)
 	(void)arg;
 	for (int c = 0; c < SHIM_NR_CLASSES; c++)
 		tbin_flush(c, 0, false);
-	tc.registered = false;
+	tc.state = TCACHE_DEAD;
 }
 
-void *shim_small_alloc(int cls)
+/* Whether the thread's cache may be used: registered for its exit. */
+static __attribute__((noinline)) bool tcache_register(void)
+{
+	if (tc.state == TCACHE_DEAD)
+		return false;
+	if (pthread_setspecific(tcache_key, &tc) ||
+	    pthread_getspecific(tcache_key) != &tc)
+		return false;
+	tc.state = TCACHE_LIVE;
+	return true;
+}
+
+static inline bool tcache_usable(void)
+{
+	if (__builtin_expect(tc.state == TCACHE_LIVE, 1))
+		return true;
+	return tcache_register();
+}
+
+/*
+ * The thread cache of @cls is empty: refill it, and return one object.
+ * Out of line, so that the fast path has no stack frame to set up.
+ */
+static __attribute__((noinline)) void *tcache_refill(int cls)
 {
 	struct tbin *b = &tc.bin[cls];
-	void *batch[128], *p;
+	void *batch[128], *p = NULL;
 	size_t n;
 
-	p = b->head;
-	if (__builtin_expect(p != NULL, 1)) {
-		b->head = *(void **)p;
-		b->count--;
-		((void **)p)[1] = NULL;
-		shim_unpoison(p, class_size[cls]);
+	if (!tcache_usable()) {
+		/* Exiting: nothing more may be cached. */
+		if (!shim_small_alloc_many(cls, &p, 1)) {
+			errno = ENOMEM;
+			return NULL;
+		}
 		return p;
 	}
-	if (!tc.registered) {
-		/* Give the cache back when the thread exits. */
-		tc.registered = true;
-		pthread_setspecific(tcache_key, &tc);
-		if (!pthread_getspecific(tcache_key))
-			tc.registered = false;
-	}
-	n = class_limit[cls] / 2;
-	n = shim_small_alloc_many(cls, batch, n < 128 ? n : 128);
+	n = b->refill > TBIN_FIRST_REFILL ? b->refill : TBIN_FIRST_REFILL;
+	if (n > class_limit[cls] / 2)
+		n = class_limit[cls] / 2;
+	if (n > 128)
+		n = 128;
+	b->refill = 2 * n;
+	n = shim_small_alloc_many(cls, batch, n);
 	if (!n) {
 		errno = ENOMEM;
 		return NULL;
@@ -410,16 +493,43 @@ void *shim_small_alloc(int cls)
 	return batch[0];
 }
 
+void *shim_small_alloc(int cls)
+{
+	struct tbin *b = &tc.bin[cls];
+	void *p = b->head;
+
+	if (__builtin_expect(p != NULL, 1)) {
+		b->head = *(void **)p;
+		b->count--;
+		((void **)p)[1] = NULL;
+		shim_unpoison(p, class_size[cls]);
+		return p;
+	}
+	return tcache_refill(cls);
+}
+
+/* Whether @p is on the free list @head (through first words). */
+static bool on_list(void *head, const void *p)
+{
+	for (void *q = head; q; q = *(void **)q)
+		if (q == p)
+			return true;
+	return false;
+}
+
 /* The span of a small object being freed; aborts if @p is not one. */
 static struct span *checked_span(void *p)
 {
-	struct span *s = span_of(p);
-	uint64_t off = (uint64_t)((char *)p - span_start(s));
-	uint64_t idx = (off * class_recip[s->cls]) >> 40;
+	struct span *s = shim_span_of(p);
+	uint64_t off = (uint64_t)((char *)p - shim_span_start(s));
+	uint64_t idx = (off * s->recip) >> 40;
 
-	/* A live span, an object boundary, an object carved already. */
+	/*
+	 * A live span, an object boundary, an object carved already; from
+	 * the span's own 64 bytes only (no class table in the chain).
+	 */
 	if (s->kind != SPAN_HEAD || s->state != SPAN_ACTIVE ||
-	    idx * class_size[s->cls] != off || idx >= s->bump)
+	    idx * s->size != off || idx >= s->bump)
 		shim_fatal("free(): invalid pointer", p);
 	return s;
 }
@@ -439,6 +549,11 @@ void shim_small_free_many(void **ptrs, size_t n, bool constant_time)
 		if (!ptrs[i] || !shim_small_owns(ptrs[i]))
 			continue;
 		s = checked_span(ptrs[i]);
+		/* Twice in one batch would make the list a cycle. */
+		if (((void **)ptrs[i])[1] == (void *)secret &&
+		    on_list(list[s->cls], ptrs[i]))
+			shim_fatal("free(): double free detected", ptrs[i]);
+		((void **)ptrs[i])[1] = (void *)secret;
 		*(void **)ptrs[i] = list[s->cls];
 		list[s->cls] = ptrs[i];
 		shim_poison((char *)ptrs[i] + SHIM_FREE_LINK,
@@ -456,10 +571,12 @@ void shim_small_free(void *p, bool constant_time)
 	struct span *s = checked_span(p);
 	struct tbin *b = &tc.bin[s->cls];
 
-	if (((void **)p)[1] == (void *)secret) {
-		for (void *q = b->head; q; q = *(void **)q)
-			if (q == p)
-				shim_fatal("free(): double free detected", p);
+	if (((void **)p)[1] == (void *)secret && on_list(b->head, p))
+		shim_fatal("free(): double free detected", p);
+	if (__builtin_expect(!tcache_usable(), 0)) {
+		*(void **)p = NULL;
+		central_free(s->cls, p, 1, constant_time);
+		return;
 	}
 	*(void **)p = b->head;
 	((void **)p)[1] = (void *)secret;
@@ -470,17 +587,28 @@ void shim_small_free(void *p, bool constant_time)
 		tbin_flush(s->cls, class_limit[s->cls] / 2, constant_time);
 }
 
-/* In the order the code takes them: a class's lock, then units_lock. */
+/* This thread's cache and every empty span: bytes given back. */
+size_t shim_small_trim(void)
+{
+	if (tc.state == TCACHE_LIVE)
+		for (int c = 0; c < SHIM_NR_CLASSES; c++)
+			tbin_flush(c, 0, false);
+	return purge(true);
+}
+
+/* In the order the code takes them: a class's lock, then the arena's. */
 void shim_small_lock_all(void)
 {
 	for (int c = 0; c < SHIM_NR_CLASSES; c++)
 		pthread_mutex_lock(&central[c].lock);
-	pthread_mutex_lock(&units_lock);
+	shim_arena_lock();
 }
 
 void shim_small_unlock_all(void)
 {
-	pthread_mutex_unlock(&units_lock);
+	/* A purge cut short by fork in the child: let the next one run. */
+	atomic_flag_clear(&purging);
+	shim_arena_unlock();
 	for (int c = SHIM_NR_CLASSES - 1; c >= 0; c--)
 		pthread_mutex_unlock(&central[c].lock);
 }

@@ -45,7 +45,8 @@ spread() {
 		'$1 == w && $2 == b && $3 == c && $4 == a && $5 == m { printf "%s-%s", $7, $8; exit }' "$tmp/all"
 }
 allocs() {	# where bench: allocators in a fixed order
-	for a in glibc jemalloc mimalloc resmap-syscall resmap-module; do
+	for a in glibc glibc-hugetlb jemalloc jemalloc-thp mimalloc mimalloc-large \
+		 resmap-syscall resmap-module; do
 		awk -F'\t' -v w="$1" -v b="$2" -v a="$a" '$1 == w && $2 == b && $4 == a { print a; exit }' "$tmp/all"
 	done
 }
@@ -340,6 +341,33 @@ $(mops_table host churn)
 Test bed (6.1):
 
 $(mops_table vm churn)
+
+Small objects, the three modes of issue 15 (\`\`small\`\`):
+\`\`free(malloc(64))\`\` on one thread, on two threads sharing nothing, and
+handed from one thread to another (million pairs per second).
+
+Host:
+
+$(mops_table host small)
+
+Test bed (6.1):
+
+$(mops_table vm small)
+
+Large blocks (\`\`large\`\`): realloc doubling to the growth size with
+every page touched, against the 4 KiB and 2 MiB populate floors; and
+churn of 64 live blocks of 256-508 KiB, every page of each new block
+touched (microseconds per free+malloc).  Peers also run in their
+huge-page configurations (glibc \`\`hugetlb=1\`\`, jemalloc \`\`thp:always\`\`,
+mimalloc \`\`allow_large_os_pages\`\`).
+
+Host:
+
+$(plain_table host large seconds us_per_op moves maxrss_mib)
+
+Test bed (6.1):
+
+$(plain_table vm large seconds us_per_op moves maxrss_mib)
 
 A real program: g++ (-O1) compiling a generated C++ translation unit of
 40 functions over standard containers, under each allocator (host only:

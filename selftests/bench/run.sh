@@ -21,23 +21,26 @@ vm=0
 
 if [ "$tiny" = 1 ]; then
 	reps=1 grow="4 2" batchn=2000 churnops=2000 threads="1 2" ranges="16 64" tiers="4 2"
-	functions=2
+	functions=2 largeops=200 smallops=2000
 elif [ $vm = 1 ]; then
 	# Software-emulated: populating costs ~25 ms/MiB, so 4096 ranges of
 	# 16 KiB rather than 64 KiB, and 512 MiB rather than 1 GiB on the
 	# 896 MiB pmem node.
 	grow="256 64" batchn=200000 churnops=200000 threads="1 2 4 8"
-	ranges="4096 16" tiers="512 256" functions=0
+	ranges="4096 16" tiers="512 256" functions=0 largeops=2000 smallops=200000
 else
 	grow="1024 256" batchn=1000000 churnops=2000000 threads="1 2 4 8"
-	ranges="4096 64" tiers="256 64" functions=40
+	ranges="4096 64" tiers="256 64" functions=40 largeops=100000 smallops=5000000
 fi
 
 echo "# where: $(uname -r) $( [ $vm = 1 ] && echo vm || echo host) reps=$reps"
-# name:preload:backend
-allocators="glibc::"
-[ -e $lib/libjemalloc.so.2 ] && allocators="$allocators jemalloc:$lib/libjemalloc.so.2:"
-[ -e $lib/libmimalloc.so.2 ] && allocators="$allocators mimalloc:$lib/libmimalloc.so.2:"
+# name:preload:backend, or name:preload:@VAR=VALUE for a peer's huge-page
+# configuration (the VALUE may hold colons)
+allocators="glibc:: glibc-hugetlb::@GLIBC_TUNABLES=glibc.malloc.hugetlb=1"
+[ -e $lib/libjemalloc.so.2 ] && allocators="$allocators jemalloc:$lib/libjemalloc.so.2:
+	jemalloc-thp:$lib/libjemalloc.so.2:@MALLOC_CONF=thp:always,metadata_thp:always"
+[ -e $lib/libmimalloc.so.2 ] && allocators="$allocators mimalloc:$lib/libmimalloc.so.2:
+	mimalloc-large:$lib/libmimalloc.so.2:@MIMALLOC_ALLOW_LARGE_OS_PAGES=1"
 allocators="$allocators resmap-syscall:$shim:syscall"
 [ $vm = 1 ] && allocators="$allocators resmap-module:$shim:module"
 
@@ -45,9 +48,10 @@ rc=0
 run() {	# name preload backend cmd...
 	name=$1 pre=$2 be=$3
 	shift 3
-	if [ -n "$be" ]; then
-		set -- env RESMAP_BACKEND="$be" RESMAP_BACKEND_STRICT=1 "$@"
-	fi
+	case $be in
+	@*)	set -- env "${be#@}" "$@" ;;
+	?*)	set -- env RESMAP_BACKEND="$be" RESMAP_BACKEND_STRICT=1 "$@" ;;
+	esac
 	BENCH_ALLOCATOR=$name LD_PRELOAD=$pre "$@" ||
 		{ echo "# failed: $name $*" >&2; rc=1; }
 }
@@ -65,12 +69,20 @@ while [ $r -lt "$reps" ]; do
 		for t in $threads; do
 			run "$name" "$pre" "$be" "$here/churn" "$t" "$churnops"
 		done
+		run "$name" "$pre" "$be" "$here/large" touch "${grow%% *}"
+		run "$name" "$pre" "$be" "$here/large" churn "$largeops"
+		for m in single private handoff; do
+			run "$name" "$pre" "$be" "$here/small" $m "$smallops" 2
+		done
 		# A real program, where there is a compiler (not in the test bed).
 		if [ "$functions" -gt 0 ] && command -v g++ > /dev/null; then
 			run "$name" "$pre" "$be" "$here/compile" "$functions"
 		fi
 	done
 	BENCH_ALLOCATOR=floor "$here/growth" $grow floor || rc=1
+	for pg in 4K 2M; do
+		BENCH_ALLOCATOR=floor "$here/large" floor "${grow%% *}" $pg || rc=1
+	done
 	if [ $vm = 1 ]; then
 		BENCH_ALLOCATOR=resmap-module "$here/mapping" $ranges || rc=1
 		pmem=

@@ -341,4 +341,27 @@ TEST(plain_realloc_growth_mostly_in_place)
 	free(p);
 }
 
+/*
+ * A block that keeps growing gets reservations sized from its growth
+ * history: from 256 KiB to 512 MiB by doubling it moves at most twice
+ * (it moved 3 times with reservations of four times the size).
+ */
+TEST(growth_history_sizes_reservations)
+{
+	char *p = malloc(256 << 10), *q;
+	int moves = 0;
+
+	ASSERT_NE(NULL, p);
+	for (size_t sz = 512 << 10; sz <= (512UL << 20); sz *= 2) {
+		q = realloc(p, sz);
+		ASSERT_NE(NULL, q);
+		moves += q != p;
+		p = q;
+		p[sz - 1] = 1;
+	}
+	TH_LOG("%d moves", moves);
+	EXPECT_LE(moves, 2);
+	free(p);
+}
+
 TEST_HARNESS_MAIN

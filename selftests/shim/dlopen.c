@@ -20,7 +20,9 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -41,6 +43,7 @@ struct shim {
 };
 
 static struct shim shim;
+static void *shim_handle;
 
 static int shim_load(void)
 {
@@ -50,6 +53,7 @@ static int shim_load(void)
 	 */
 	void *h = dlopen("libresmap-shim.so.1", RTLD_NOW | RTLD_LOCAL);
 
+	shim_handle = h;
 	if (!h)
 		return -1;
 	shim.malloc = (void *(*)(size_t))dlsym(h, "malloc");
@@ -342,6 +346,89 @@ TEST_F_TIMEOUT(loaded, fork_at_every_step_of_the_first_call, 1200)
 	TH_LOG("%d points, %.1f s", stop - 1, (now_ns() - t0) / 1e9);
 	EXPECT_LT(8, stop - 1);
 	EXPECT_EQ(0, failed);
+}
+
+/*
+ * dlclose while a thread that used the shim lives: when that thread
+ * exits, its cache is flushed by the shim's code, which must still be
+ * there (it once was unmapped: SIGSEGV).
+ */
+static atomic_bool used, release;
+
+static void *user_thread(void *arg)
+{
+	(void)arg;
+	if (use_shim(5))
+		return (void *)1;
+	atomic_store(&used, true);
+	while (!atomic_load(&release))
+		usleep(1000);
+	return NULL;
+}
+
+TEST(dlclose_while_a_user_thread_lives)
+{
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pthread_t t;
+		void *ret;
+
+		alarm(20);
+		if (shim_load() || pthread_create(&t, NULL, user_thread, NULL))
+			_exit(2);
+		while (!atomic_load(&used))
+			usleep(1000);
+		dlclose(shim_handle);
+		atomic_store(&release, true);
+		pthread_join(t, &ret);
+		_exit(ret ? 3 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("status %#x", status);
+}
+
+/* VmSize in kB. */
+static long vm_size(void)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmSize:", 7))
+			v = atol(line + 7);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* dlopen/dlclose cycles once each left the 64 GiB arena behind. */
+TEST(dlopen_cycles_keep_their_address_space)
+{
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		long before = 0;
+
+		for (int i = 0; i < 16; i++) {
+			if (shim_load() || use_shim(i))
+				_exit(2);
+			dlclose(shim_handle);
+			if (!i)
+				before = vm_size();
+		}
+		/* Under 1 GiB more after 15 more cycles. */
+		_exit(vm_size() - before < (1L << 20) ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("status %#x", status);
 }
 
 TEST_HARNESS_MAIN

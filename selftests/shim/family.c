@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "kselftest_harness.h"
@@ -193,6 +194,90 @@ TEST(many_blocks_churn)
 		free(p[i]);
 	free(p);
 	free(sz);
+}
+
+/* glibc's other names for the family, which must reach the shim too. */
+void *__libc_malloc(size_t size);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *p, size_t size);
+void *__libc_memalign(size_t align, size_t size);
+void __libc_free(void *p);
+
+TEST(libc_names_are_the_shims)
+{
+	void *p = __libc_malloc(100), *q;
+
+	ASSERT_NE(NULL, p);
+	/* A pointer from glibc's malloc would abort here. */
+	EXPECT_EQ(malloc_usable_size(malloc(100)), malloc_usable_size(p));
+	p = __libc_realloc(p, 1 << 20);
+	ASSERT_NE(NULL, p);
+	EXPECT_LE(1 << 20, malloc_usable_size(p));
+	free(p);
+	q = __libc_calloc(10, 100);
+	ASSERT_NE(NULL, q);
+	EXPECT_TRUE(all_zero(q, 1000));
+	EXPECT_LE(1000, malloc_usable_size(q));
+	__libc_free(q);
+	q = __libc_memalign(4096, 100);
+	ASSERT_NE(NULL, q);
+	EXPECT_EQ(0, (uintptr_t)q % 4096);
+	EXPECT_LE(100, malloc_usable_size(q));
+	free(q);
+}
+
+/* mallinfo and the rest report on, and act on, the shim's heap. */
+TEST(introspection_is_the_shims)
+{
+	struct mallinfo2 m0, m1;
+	char *text = NULL;
+	size_t len = 0;
+	void *p[64];
+	FILE *f;
+
+	m0 = mallinfo2();
+	for (int i = 0; i < 64; i++)
+		ASSERT_NE(NULL, p[i] = malloc(64 << 10));
+	m1 = mallinfo2();
+	EXPECT_LE(m0.uordblks + (4 << 20), m1.uordblks)
+		TH_LOG("%zu then %zu", m0.uordblks, m1.uordblks);
+	for (int i = 0; i < 64; i++)
+		free(p[i]);
+	EXPECT_LE(0, malloc_trim(0));
+	EXPECT_EQ(1, mallopt(M_ARENA_MAX, 1));
+	f = open_memstream(&text, &len);
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(0, malloc_info(0, f));
+	fclose(f);
+	EXPECT_NE(NULL, strstr(text, "resmap-shim")) TH_LOG("%s", text);
+	free(text);
+}
+
+/*
+ * Large blocks coming and going at wandering addresses: the registry's
+ * slots fill with tombstones, which a rehash at the same size clears
+ * (it once doubled the table each time).
+ */
+TEST(registry_stays_small_under_churn)
+{
+	unsigned int r = 1;
+	void *live[64];
+	size_t reg0, reg1;
+
+	for (int i = 0; i < 64; i++)
+		ASSERT_NE(NULL, live[i] = malloc((200 << 10) + i * 4096));
+	reg0 = alloc_stats().registry_bytes;
+	for (int i = 0; i < 200000; i++) {
+		r = r * 1103515245 + 12345;
+		free(live[r % 64]);
+		live[r % 64] = malloc((200 << 10) + (r >> 8) % 4096 * 4096);
+		ASSERT_NE(NULL, live[r % 64]);
+	}
+	reg1 = alloc_stats().registry_bytes;
+	TH_LOG("registry: %zu bytes, then %zu", reg0, reg1);
+	EXPECT_LE(reg1, reg0 > 65536 ? reg0 : 65536);
+	for (int i = 0; i < 64; i++)
+		free(live[i]);
 }
 
 TEST_HARNESS_MAIN

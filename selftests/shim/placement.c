@@ -211,4 +211,29 @@ TEST(move_between_tiers_in_place)
 	free(p);
 }
 
+/* The size-versioned stats call: resident bytes per node and tier. */
+TEST(stats_count_bytes_per_node_and_tier)
+{
+	struct resmap_alloc_stats st = { .size = sizeof(st),
+					 .flags = RESMAP_STATS_NODES };
+	uint64_t nodes = 0, tiers = 0;
+	char *p = malloc(8 << 20);
+
+	ASSERT_NE(NULL, p);
+	memset(p, 1, 8 << 20);
+	ASSERT_EQ(0, resmap_alloc_stats(&st));
+	EXPECT_EQ(sizeof(st), st.size);
+	for (int n = 0; n < RESMAP_STATS_MAX_NODES; n++)
+		nodes += st.node_bytes[n];
+	tiers = st.tier_bytes[1] + st.tier_bytes[2];
+	EXPECT_LE(8 << 20, nodes);
+	EXPECT_EQ(nodes, tiers);
+	EXPECT_LE(8 << 20, st.large_bytes);
+	/* An older, smaller struct gets what fits; too small is EINVAL. */
+	st.size = 4;
+	EXPECT_EQ(-1, resmap_alloc_stats(&st));
+	EXPECT_EQ(EINVAL, errno);
+	free(p);
+}
+
 TEST_HARNESS_MAIN

@@ -199,4 +199,84 @@ TEST(eight_threads_every_call_and_fork)
 	EXPECT_LE(5, forks);
 }
 
+/*
+ * A thread that only frees (blocks from another thread) must give its
+ * cache back when it exits, as must frees in TSD destructors that run
+ * after the shim's: each such thread once kept up to 1 MiB per class.
+ */
+#define BLOCK	(100 << 10)
+#define EACH	8
+
+static void *free_only(void *arg)
+{
+	void **blocks = arg;
+
+	for (int i = 0; i < EACH; i++)
+		free(blocks[i]);
+	return NULL;
+}
+
+static pthread_key_t late_key;
+
+static void *free_at_exit(void *arg)
+{
+	(void)arg;
+	/* Keys made after the shim's: this destructor runs after its own. */
+	pthread_setspecific(late_key, malloc(BLOCK));
+	return NULL;
+}
+
+TEST(free_only_threads_give_their_caches_back)
+{
+	struct resmap_stats s0, s1, s2;
+	void *blocks[EACH];
+	pthread_t t;
+
+	free(malloc(BLOCK));
+	resmap_stats(&s0);
+	for (int n = 0; n < 100; n++) {
+		for (int i = 0; i < EACH; i++)
+			ASSERT_NE(NULL, blocks[i] = malloc(BLOCK));
+		ASSERT_EQ(0, pthread_create(&t, NULL, free_only, blocks));
+		ASSERT_EQ(0, pthread_join(t, NULL));
+	}
+	resmap_stats(&s1);
+	ASSERT_EQ(0, pthread_key_create(&late_key, free));
+	for (int n = 0; n < 100; n++) {
+		ASSERT_EQ(0, pthread_create(&t, NULL, free_at_exit, NULL));
+		ASSERT_EQ(0, pthread_join(t, NULL));
+	}
+	resmap_stats(&s2);
+	TH_LOG("small bytes: %zu, after free-only threads %zu, after destructors %zu",
+	       s0.small_bytes, s1.small_bytes, s2.small_bytes);
+	/* This thread's cache may hold a few blocks more. */
+	EXPECT_LE(s1.small_bytes, s0.small_bytes + 2 * EACH * BLOCK);
+	EXPECT_LE(s2.small_bytes, s1.small_bytes + 2 * EACH * BLOCK);
+}
+
+/* A thread's first refill of a class takes a few objects, not dozens. */
+static void *one_block(void *arg)
+{
+	struct resmap_stats *s = arg;
+	void *volatile p;
+
+	resmap_stats(&s[0]);
+	p = malloc(2000);
+	resmap_stats(&s[1]);
+	free(p);
+	return NULL;
+}
+
+TEST(first_refill_is_small)
+{
+	struct resmap_stats s[2];
+	pthread_t t;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, one_block, s));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	/* 4 objects of 2048 B (it took 16 before the refill adapted). */
+	EXPECT_LE(s[1].small_bytes - s[0].small_bytes, 4 * 2048)
+		TH_LOG("%zu bytes", s[1].small_bytes - s[0].small_bytes);
+}
+
 TEST_HARNESS_MAIN
