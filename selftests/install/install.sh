@@ -42,7 +42,7 @@ check "soname is libresmap-shim.so.1" \
 # Every exported function: the malloc family (and any __libc_*, mallinfo*
 # or malloc_* name) unversioned, everything else in RESMAP_SHIM_1.0, and
 # every non-malloc function of resmap_alloc.h among them.
-family='^(malloc|free|calloc|realloc|reallocarray|aligned_alloc|posix_memalign|memalign|valloc|pvalloc|malloc_usable_size|malloc_.*|mallinfo.*|__libc_.*)$'
+family=$MALLOC_FAMILY
 symbol_versions() {
 	local bad=0 sym name ver fn
 	readelf --dyn-syms -W "$so" |
@@ -57,8 +57,7 @@ symbol_versions() {
 			[ "$ver" = "@@RESMAP_SHIM_1.0" ] || { echo "$name has version '$ver', not @@RESMAP_SHIM_1.0 (libshim/libresmap-shim.map)"; bad=1; }
 		fi
 	done < "$scratch/exports"
-	for fn in $(grep -oE '^[a-z_ A-Z*]*[ *]([a-z_0-9]+)\(' "$TOP/libshim/include/resmap_alloc.h" |
-		    sed -E 's/.*[ *]([a-z_0-9]+)\($/\1/'); do
+	for fn in $(header_functions); do
 		[[ $fn =~ $family ]] && continue
 		grep -qx "$fn@@RESMAP_SHIM_1.0" "$scratch/exports" ||
 			{ echo "$fn (resmap_alloc.h) not exported as $fn@@RESMAP_SHIM_1.0"; bad=1; }

@@ -28,3 +28,14 @@ hello_against() {
 	LD_LIBRARY_PATH=$lib ldd "$scratch/hello" | grep -q "$lib/libresmap-shim.so.1" &&
 	LD_LIBRARY_PATH=$lib "$scratch/hello"
 }
+
+# The malloc family: unversioned, so that LD_PRELOAD replaces glibc's
+# (with the __libc_* aliases and glibc's introspection calls).
+MALLOC_FAMILY='^(malloc|free|calloc|realloc|reallocarray|aligned_alloc|posix_memalign|memalign|valloc|pvalloc|malloc_usable_size|malloc_.*|mallinfo.*|mallopt|__libc_.*)$'
+
+# The functions resmap_alloc.h declares (not the names its comments cite).
+header_functions() {
+	grep -vE '^[[:space:]]*(/?\*|//)' "$TOP/libshim/include/resmap_alloc.h" |
+		grep -oE '^[a-z_ A-Z*]*[ *]([a-z_0-9]+)\(' |
+		sed -E 's/.*[ *]([a-z_0-9]+)\($/\1/'
+}

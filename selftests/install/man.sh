@@ -24,11 +24,10 @@ for page in "$mandir"/*.[348]; do
 	check "$name: NAME section for whatis" lexgrog "$page"
 done
 
-family='^(malloc|free|calloc|realloc|reallocarray|aligned_alloc|posix_memalign|memalign|valloc|pvalloc|malloc_usable_size)$'
+family=$MALLOC_FAMILY
 every_function() {
 	local fn bad=0
-	for fn in $(grep -oE '^[a-z_ A-Z*]*[ *]([a-z_0-9]+)\(' "$TOP/libshim/include/resmap_alloc.h" |
-		    sed -E 's/.*[ *]([a-z_0-9]+)\($/\1/'); do
+	for fn in $(header_functions); do
 		[[ $fn =~ $family ]] && continue
 		[ -e "$mandir/$fn.3" ] || { echo "no page $fn.3"; bad=1; }
 	done
