@@ -25,6 +25,7 @@
 #include <linux/uaccess.h>
 #include <linux/resmap.h>
 #include "resmap.h"
+#include "resmap_trace.h"
 
 /* Static checks of one operation: 0 or -EINVAL. */
 static int resmap_op_check(const struct resmap_op *op)
@@ -416,7 +417,24 @@ static int resmap_put_results(struct resmap_op __user *uops,
 	return 0;
 }
 
-int resmap_cmd_batch(struct resmap_call *call)
+/* A MOVE event for each MOVE operation, with its final result. */
+static void resmap_trace_moves(const struct resmap_run *r)
+{
+	const struct resmap_op *op;
+	u32 i;
+
+	if (!trace_resmap_move_enabled())
+		return;
+	for (i = 0; i < r->n; i++) {
+		op = &r->ops[i];
+		if (op->op == RESMAP_OP_MOVE)
+			trace_resmap_move(op->addr, op->len,
+					  max(r->targets[i], NUMA_NO_NODE),
+					  op->moved, op->result);
+	}
+}
+
+static int resmap_batch(struct resmap_call *call)
 {
 	struct resmap_batch *b = call->arg;
 	struct resmap_run r = { .txn.mm = call->mm };
@@ -447,6 +465,7 @@ int resmap_cmd_batch(struct resmap_call *call)
 	for (i = 0; i < r.n; i++) {
 		r.ops[i].result = resmap_op_check(&r.ops[i]);
 		r.ops[i].moved = 0;
+		r.targets[i] = NUMA_NO_NODE;
 	}
 	err = resmap_check_overlap(r.ops, r.n);
 	if (err)
@@ -469,6 +488,7 @@ int resmap_cmd_batch(struct resmap_call *call)
 		resmap_run_ops(&r, call->mm);
 		mmap_write_unlock(call->mm);
 	}
+	resmap_trace_moves(&r);
 
 	err = resmap_put_results(uops, r.ops, r.n);
 	if (err)
@@ -489,5 +509,14 @@ out:
 	kvfree(r.targets);
 	kvfree(r.tops);
 	kvfree(r.ops);
+	return err;
+}
+
+int resmap_cmd_batch(struct resmap_call *call)
+{
+	struct resmap_batch *b = call->arg;
+	int err = resmap_batch(call);
+
+	trace_resmap_batch(b->count, call->out_on_error ? b->done : 0, err);
 	return err;
 }

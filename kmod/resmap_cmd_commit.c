@@ -8,6 +8,7 @@
 #include <linux/string.h>
 #include <linux/resmap.h>
 #include "resmap.h"
+#include "resmap_trace.h"
 
 static int resmap_range_arg(const struct resmap_range *r, u32 flags)
 {
@@ -29,9 +30,10 @@ int resmap_cmd_commit(struct resmap_call *call)
 	int err;
 
 	err = resmap_range_arg(r, RESMAP_COMMIT_POPULATE);
-	if (err)
-		return err;
-	return resmap_txn_run(call->mm, &op, NULL);
+	if (!err)
+		err = resmap_txn_run(call->mm, &op, NULL);
+	trace_resmap_commit(r->addr, r->len, r->flags, err);
+	return err;
 }
 
 int resmap_cmd_decommit(struct resmap_call *call)
@@ -44,9 +46,10 @@ int resmap_cmd_decommit(struct resmap_call *call)
 	int err;
 
 	err = resmap_range_arg(r, 0);
-	if (err)
-		return err;
-	return resmap_txn_run(call->mm, &op, NULL);
+	if (!err)
+		err = resmap_txn_run(call->mm, &op, NULL);
+	trace_resmap_decommit(r->addr, r->len, r->flags, err);
+	return err;
 }
 
 /* RESMAP_IOC_RELEASE: munmap of reservation only. */

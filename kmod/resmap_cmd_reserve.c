@@ -11,8 +11,9 @@
 #include <linux/string.h>
 #include <linux/resmap.h>
 #include "resmap.h"
+#include "resmap_trace.h"
 
-int resmap_cmd_reserve(struct resmap_call *call)
+static int resmap_reserve(struct resmap_call *call)
 {
 	struct resmap_reserve *r = call->arg;
 	struct resmap_resv *resv;
@@ -39,6 +40,15 @@ int resmap_cmd_reserve(struct resmap_call *call)
 		return (int)addr;
 	r->addr = addr;
 	return 0;
+}
+
+int resmap_cmd_reserve(struct resmap_call *call)
+{
+	struct resmap_reserve *r = call->arg;
+	int err = resmap_reserve(call);
+
+	trace_resmap_reserve(r->addr, r->len, r->align, r->flags, err);
+	return err;
 }
 
 /*

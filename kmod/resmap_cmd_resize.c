@@ -16,6 +16,7 @@
 #include <linux/string.h>
 #include <linux/resmap.h>
 #include "resmap.h"
+#include "resmap_trace.h"
 
 /*
  * Where the reservation holding @start stops being mapped contiguously
@@ -80,7 +81,7 @@ static int resmap_resize_check(struct mm_struct *mm, unsigned long start,
 	return err;
 }
 
-int resmap_cmd_resize(struct resmap_call *call)
+static int resmap_resize(struct resmap_call *call)
 {
 	struct resmap_resize *r = call->arg;
 	unsigned long start = r->addr, old_end, new_end, reach, ext = 0;
@@ -133,5 +134,14 @@ int resmap_cmd_resize(struct resmap_call *call)
 out:
 	resmap_policy_put(op.pol);
 	resmap_resv_put(resv);
+	return err;
+}
+
+int resmap_cmd_resize(struct resmap_call *call)
+{
+	struct resmap_resize *r = call->arg;
+	int err = resmap_resize(call);
+
+	trace_resmap_resize(r->addr, r->old_len, r->new_len, err);
 	return err;
 }

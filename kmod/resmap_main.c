@@ -22,6 +22,10 @@
 #include <linux/resmap.h>
 #include "resmap.h"
 
+/* The one file the tracepoints are defined in. */
+#define CREATE_TRACE_POINTS
+#include "resmap_trace.h"
+
 /**
  * struct resmap_cmd - one row of the command table
  * @handler: runs the command on the copied-in argument
