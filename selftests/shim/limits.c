@@ -107,7 +107,22 @@ TEST(small_rlimit_as_starts_and_allocates)
  * Under an RLIMIT_AS, the space held by one size class is reused by
  * another once freed (it once stayed with its class for good).
  */
-TEST(address_space_moves_between_size_classes)
+/*
+ * The two below fill an address space of GiBs: on the debug kernel
+ * (KASAN, lockdep) that takes minutes, past the harness's 30 s.
+ */
+FIXTURE(big) {
+};
+
+FIXTURE_SETUP(big)
+{
+}
+
+FIXTURE_TEARDOWN(big)
+{
+}
+
+TEST_F_TIMEOUT(big, address_space_moves_between_size_classes, 900)
 {
 	EXPECT_EQ(0, shim_child("classes", NULL, 384UL << 20));
 	/* Empty spans kept: reclaimed when the arena cannot grow. */
@@ -133,7 +148,7 @@ static long max_map_count(void)
  * (they once took two, and mprotect split more), so a process holds as
  * many as glibc; shrunk to a small size, they take none.
  */
-TEST(large_blocks_within_max_map_count)
+TEST_F_TIMEOUT(big, large_blocks_within_max_map_count, 900)
 {
 	long n = max_map_count() * 6 / 10, maps0 = count_maps(), maps1;
 	void **blocks;
