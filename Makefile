@@ -39,7 +39,7 @@ endif
 # One object tree per kernel build tree, named after it.
 kmoddir = $(BUILD)/kmod-$(notdir $(realpath $(1)))
 
-.PHONY: all deps modules module-in shim selftests lint check host-check \
+.PHONY: all deps modules module-in shim python selftests lint check host-check \
 	vm-check vm-run demo bench check-debug debug-kernel fuzz clean \
 	install uninstall install-python uninstall-python modules_install \
 	install-dkms uninstall-dkms
@@ -65,6 +65,10 @@ module-in:
 
 shim:
 	@$(MAKE) --no-print-directory -C libshim BUILD=$(BUILD) all san
+
+# The Python package (libshim/python) in $(BUILD)/python, on the shim.
+python: shim
+	@$(MAKE) --no-print-directory -C libshim/python BUILD=$(BUILD) all
 
 # Installation.  PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR, SBINDIR
 # and MANDIR pass through to libshim/Makefile, which has their defaults.
@@ -112,7 +116,7 @@ modules_install: modules
 	@$(MAKE) -C $(KDIR_SEL) M=$(call kmoddir,$(KDIR_SEL)) \
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
 
-selftests: shim
+selftests: shim python
 	@test -f $(KSFT)/lib.mk || { echo "kselftest harness missing: run 'make deps'"; exit 1; }
 	@$(MAKE) --no-print-directory -C selftests all
 

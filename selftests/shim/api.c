@@ -395,7 +395,7 @@ TEST(owns_and_block_info)
 	EXPECT_LE(bi.usable, bi.reserved);
 	EXPECT_LE(65536, bi.alignment);
 	EXPECT_EQ(0, (uintptr_t)big % bi.alignment);
-	uintptr_t was = (uintptr_t)big;
+	volatile uintptr_t was = (uintptr_t)big;	/* not a use after free */
 
 	free(big);
 	EXPECT_FALSE(resmap_owns((void *)was));	/* freed: not a live block */
