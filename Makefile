@@ -13,6 +13,8 @@
 #   make check-debug     the VM tests on a KASAN/lockdep/kmemleak debug kernel
 #   make fuzz            a long fuzzer run in the VM (FUZZ_OPS, FUZZ_LIMIT;
 #                        KVER=debug on the debug kernel)
+#   make python          the Python package resmap in build/python (see
+#                        Documentation/python.rst)
 #   make install         library, headers, resmap-shim.pc, resmapctl, man pages
 #                        (PREFIX=/usr/local, DESTDIR=, LIBDIR=, MANDIR=...)
 #   make uninstall       remove what make install installed (same variables)

@@ -10,11 +10,12 @@ import os as _os
 
 from . import _resmap
 from ._resmap import Buffer, backend, batch_alloc, where, move, owns, version
+from .storage import StorageClass, storage_of
 
 __all__ = ["backend", "version", "nodes", "tiers", "NodeInfo", "Placement",
            "DRAM", "PMEM", "Node", "Interleave", "Buffer", "batch_alloc",
            "where", "move", "owns", "block_info", "thread_placement",
-           "TRACEMALLOC_DOMAIN"]
+           "StorageClass", "storage_of", "TRACEMALLOC_DOMAIN"]
 
 TRACEMALLOC_DOMAIN = _resmap.TRACEMALLOC_DOMAIN
 _SYS_NODES = "/sys/devices/system/node"
