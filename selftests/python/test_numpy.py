@@ -141,3 +141,23 @@ def test_errors():
         with pytest.raises(OSError) as e:
             rnp.allocator(placement=resmap.PMEM)
         assert e.value.errno == errno.ENODEV
+
+
+def test_fork_with_resmap_arrays():
+    import os
+    with rnp.allocator(alignment=4096):
+        a = np.arange(10 ** 5)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        ok = a[-1] == 10 ** 5 - 1
+        a.resize(10 ** 6, refcheck=False)
+        with rnp.allocator():
+            b = np.ones(10 ** 5)
+        ok = ok and a.ctypes.data % 4096 == 0 and b.sum() == 10 ** 5
+        os.write(w, b"1" if ok else b"0")
+        os._exit(0)
+    os.close(w)
+    assert os.read(r, 1) == b"1"
+    os.waitpid(pid, 0)
+    assert a.shape == (10 ** 5,)

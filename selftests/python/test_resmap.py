@@ -324,3 +324,42 @@ def test_import_keeps_the_process_malloc():
     finally:
         libc.free.argtypes = [ctypes.c_void_p]
         libc.free(p)
+
+
+def test_small_batch_blocks():
+    # Unplaced batch blocks up to 128 KiB are the shim's small blocks: they
+    # grow only within their size class, and share pages, so no move().
+    bufs = resmap.batch_alloc(3, 100)
+    b = bufs[0]
+    bi = resmap.block_info(b)
+    assert not bi.large and b.reserved == bi.usable >= 100
+    assert b.try_resize(bi.usable) is True and len(b) == bi.usable
+    with pytest.raises(OSError) as e:
+        b.resize(1 << 20)
+    assert e.value.errno == errno.ENOSPC
+    assert len(b) == bi.usable
+    with pytest.raises(OSError) as e:
+        b.move(resmap.DRAM)
+    assert e.value.errno == errno.EINVAL
+
+
+def test_buffer_weakref_and_repr():
+    import weakref
+    b = resmap.Buffer(10)
+    r = weakref.ref(b)
+    assert r() is b and "10 bytes" in repr(b)
+    del b
+    assert r() is None
+
+
+def test_growth_after_cache_reuse_is_zero():
+    # A freed large block is cached by the shim and may come back: what a
+    # new Buffer shows, and what growth adds, is zero all the same.
+    for size in (300000, 1000001, 5000003):
+        a = resmap.Buffer(2 * size)
+        memoryview(a)[:] = b"\xff" * (2 * size)
+        del a
+        b = resmap.Buffer(size)
+        assert bytes(memoryview(b)).count(0xff) == 0
+        b.resize(size + 4000)
+        assert bytes(memoryview(b)).count(0xff) == 0

@@ -138,6 +138,7 @@ typedef struct {
 	PyObject_HEAD
 	char *ptr;
 	size_t len;		/* what Python sees */
+	size_t dirty;		/* the longest it has been: bytes past are zero */
 	size_t align;		/* asked for (0: the shim's) */
 	uintmax_t flags;	/* placement flags */
 	PyObject *placement;	/* the placement object, or None */
@@ -214,6 +215,8 @@ static PyObject *Buffer_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 	}
 	b->ptr = p;
 	b->len = size;
+	/* The shim zeroes what was asked for; the rest of its page, here. */
+	b->dirty = ((size_t)size + PAGE - 1) & ~(PAGE - 1);
 	b->align = align;
 	b->flags = flags;
 	Py_INCREF(used);
@@ -265,16 +268,12 @@ static Py_ssize_t Buffer_length(BufferObject *b)
 /* 0, or an errno with nothing changed. */
 static int do_resize(BufferObject *b, size_t n)
 {
-	struct resmap_block_info bi;
-	size_t before, zero_to;
 	void *p = b->ptr;
+	size_t zero_to;
 	int err;
 
 	if (n == b->len)
 		return 0;
-	if (resmap_block_info(b->ptr, &bi))
-		return errno;
-	before = bi.usable;
 	Py_BEGIN_ALLOW_THREADS
 	err = op5(&p, n ? n : 1, b->align, 0,
 		  M2_ZERO_MEMORY | M2_PREVENT_MOVE, NULL);
@@ -284,11 +283,18 @@ static int do_resize(BufferObject *b, size_t n)
 	if (p != b->ptr) {	/* cannot happen: M2_PREVENT_MOVE */
 		Py_FatalError("resmap: a block moved under M2_PREVENT_MOVE");
 	}
-	/* Bytes kept from a past, longer life are zeroed as new ones are. */
-	zero_to = n < before ? n : before;
+	/*
+	 * Bytes written in a past, longer life that a shrink left committed
+	 * are zeroed as new ones are.  Past the longest length the Buffer
+	 * has had, nothing was written (a new block is zeroed, and so is a
+	 * block that growth commits or the shim takes from its cache).
+	 */
+	zero_to = n < b->dirty ? n : b->dirty;
 	if (zero_to > b->len)
 		memset(b->ptr + b->len, 0, zero_to - b->len);
 	b->len = n;
+	if (n > b->dirty)
+		b->dirty = n;
 	PyTraceMalloc_Untrack(RESMAP_TRACE_DOMAIN, (uintptr_t)b->ptr);
 	trace(b);
 	return 0;
@@ -518,7 +524,7 @@ static PyObject *batch_alloc(PyObject *m, PyObject *args, PyObject *kw)
 		}
 		b->ptr = ptrs[i];
 		ptrs[i] = NULL;
-		b->len = size;
+		b->len = b->dirty = size;
 		b->align = align;
 		b->flags = flags;
 		b->exports = 0;
