@@ -363,3 +363,30 @@ def test_growth_after_cache_reuse_is_zero():
         assert bytes(memoryview(b)).count(0xff) == 0
         b.resize(size + 4000)
         assert bytes(memoryview(b)).count(0xff) == 0
+
+
+PRELOADED = r"""
+import ctypes, resmap
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+p = libc.malloc(1 << 20)
+assert resmap.owns(p)                    # one allocator: the preloaded one
+with resmap.thread_placement(resmap.DRAM):
+    q = libc.malloc(1 << 20)            # any C code's large malloc
+assert resmap.block_info(q).placement == resmap.DRAM
+b = resmap.Buffer(10)
+b.resize(1 << 20)
+print("ok")
+"""
+
+
+def test_with_the_shim_preloaded():
+    import subprocess
+    import sys
+    shim = [line.split()[-1] for line in open("/proc/self/maps")
+            if "libresmap-shim.so" in line][0]
+    env = dict(os.environ, LD_PRELOAD=shim)
+    out = subprocess.run([sys.executable, "-c", PRELOADED], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
