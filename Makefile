@@ -13,6 +13,8 @@
 #   make check-debug     the VM tests on a KASAN/lockdep/kmemleak debug kernel
 #   make fuzz            a long fuzzer run in the VM (FUZZ_OPS, FUZZ_LIMIT;
 #                        KVER=debug on the debug kernel)
+#   make python          the Python package resmap in build/python (see
+#                        Documentation/python.rst)
 #   make install         library, headers, resmap-shim.pc, resmapctl, man pages
 #                        (PREFIX=/usr/local, DESTDIR=, LIBDIR=, MANDIR=...)
 #   make uninstall       remove what make install installed (same variables)
@@ -39,7 +41,7 @@ endif
 # One object tree per kernel build tree, named after it.
 kmoddir = $(BUILD)/kmod-$(notdir $(realpath $(1)))
 
-.PHONY: all deps modules module-in shim selftests lint check host-check \
+.PHONY: all deps modules module-in shim python selftests lint check host-check \
 	vm-check vm-run demo bench check-debug debug-kernel fuzz clean \
 	install uninstall install-python uninstall-python modules_install \
 	install-dkms uninstall-dkms
@@ -65,6 +67,10 @@ module-in:
 
 shim:
 	@$(MAKE) --no-print-directory -C libshim BUILD=$(BUILD) all san
+
+# The Python package (libshim/python) in $(BUILD)/python, on the shim.
+python: shim
+	@$(MAKE) --no-print-directory -C libshim/python BUILD=$(BUILD) all
 
 # Installation.  PREFIX, DESTDIR, LIBDIR, INCLUDEDIR, PKGCONFIGDIR, SBINDIR
 # and MANDIR pass through to libshim/Makefile, which has their defaults.
@@ -112,7 +118,7 @@ modules_install: modules
 	@$(MAKE) -C $(KDIR_SEL) M=$(call kmoddir,$(KDIR_SEL)) \
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
 
-selftests: shim
+selftests: shim python
 	@test -f $(KSFT)/lib.mk || { echo "kselftest harness missing: run 'make deps'"; exit 1; }
 	@$(MAKE) --no-print-directory -C selftests all
 

@@ -152,6 +152,39 @@ struct resmap_alloc_stats {
 #define RESMAP_ALLOC_STATS_SIZE_VER0	sizeof(struct resmap_alloc_stats)
 int resmap_alloc_stats(struct resmap_alloc_stats *st);
 
+/* The library's version, e.g. "0.1.0" (the release it was built from). */
+const char *resmap_version(void);
+
+/*
+ * Whether @ptr is the start of a block of this allocator: a large block
+ * in its registry, or a small object at an object boundary of a live
+ * span that has been handed out (a small object freed back to a span
+ * that still holds others is not told apart from a live one).  Never
+ * starts the allocator; constant time; safe on any pointer.
+ */
+RESMAP_BOOL resmap_owns(const void *ptr);
+
+/* What resmap_block_info() reports. */
+struct resmap_block_info {
+	size_t usable;		/* committed, usable bytes */
+	size_t reserved;	/* address space held from ptr (>= usable) */
+	size_t alignment;	/* largest power of two dividing ptr (<= 1 GiB) */
+	uintmax_t placement;	/* RESMAP_M2_DRAM, _PMEM, _NODE_ID(n), _INTERLEAVE or 0 */
+	int large;		/* 1: a reservation of its own (resmap_move works) */
+};
+
+/* 0 and *info filled, or -1 with errno EINVAL if @ptr is not a block. */
+int resmap_block_info(const void *ptr, struct resmap_block_info *info);
+
+/*
+ * This thread's default placement (RESMAP_M2_DRAM, _PMEM, _NODE_ID(n),
+ * _INTERLEAVE, or 0 for none): given to every allocation above 128 KiB
+ * that this thread makes without a placement of its own.  *old (if not
+ * NULL) gets the previous one.  0, or -1 with errno: EINVAL (not a
+ * placement), ENODEV (a tier or node without memory).
+ */
+int resmap_thread_placement(uintmax_t where, uintmax_t *old);
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,6 +47,9 @@ void *shim_alloc(size_t size, size_t align, size_t reserve, uintmax_t flags)
 		errno = EINVAL;
 		return NULL;
 	}
+	/* This thread's default placement, for blocks of their own. */
+	if (!(flags & RESMAP_M2_PLACE_MASK) && size > SHIM_SMALL_MAX)
+		flags |= shim_thread_place;
 	err = shim_place_from_flags(flags, &pl);
 	if (!err)
 		err = reserve_bytes(size, reserve, flags, &reserve);

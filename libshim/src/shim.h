@@ -262,6 +262,9 @@ size_t shim_large_decay(void);
 void shim_large_lock_all(void);
 void shim_large_unlock_all(void);
 
+/* resmap_thread_placement(3): large allocations without a placement. */
+extern __thread uintmax_t shim_thread_place __attribute__((tls_model("initial-exec")));
+
 /* The allocator's entry points, every flag honoured. */
 void *shim_alloc(size_t size, size_t align, size_t reserve, uintmax_t flags);
 int shim_realloc(void **ptr, size_t size, size_t align, size_t reserve,

@@ -364,4 +364,72 @@ TEST(growth_history_sizes_reservations)
 	free(p);
 }
 
+
+/* resmap_version, resmap_owns, resmap_block_info (libshim/src/info.c). */
+TEST(owns_and_block_info)
+{
+	struct resmap_block_info bi;
+	char *small = malloc(100), *big = aligned_alloc(65536, 1 << 20);
+	int on_stack;
+
+	ASSERT_NE(NULL, small);
+	ASSERT_NE(NULL, big);
+	EXPECT_NE(NULL, resmap_version());
+	EXPECT_NE(0, resmap_version()[0]);
+	EXPECT_TRUE(resmap_owns(small));
+	EXPECT_TRUE(resmap_owns(big));
+	EXPECT_FALSE(resmap_owns(big + 4096));	/* inside, not a start */
+	EXPECT_FALSE(resmap_owns(small + 1));
+	EXPECT_FALSE(resmap_owns(&on_stack));
+	EXPECT_FALSE(resmap_owns(NULL));
+	EXPECT_EQ(-1, resmap_block_info(&on_stack, &bi));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, resmap_block_info(small, &bi));
+	EXPECT_EQ(0, bi.large);
+	EXPECT_LE(100, bi.usable);
+	EXPECT_EQ(malloc_usable_size(small), bi.usable);
+	EXPECT_EQ(0, bi.placement);
+	ASSERT_EQ(0, resmap_block_info(big, &bi));
+	EXPECT_EQ(1, bi.large);
+	EXPECT_LE(1 << 20, bi.usable);
+	EXPECT_LE(bi.usable, bi.reserved);
+	EXPECT_LE(65536, bi.alignment);
+	EXPECT_EQ(0, (uintptr_t)big % bi.alignment);
+	volatile uintptr_t was = (uintptr_t)big;	/* not a use after free */
+
+	free(big);
+	EXPECT_FALSE(resmap_owns((void *)was));	/* freed: not a live block */
+	free(small);
+}
+
+/* resmap_thread_placement: set, returned, validated, this thread only. */
+TEST(thread_placement)
+{
+	struct resmap_block_info bi;
+	uintmax_t old = 1;
+	void *p;
+
+	ASSERT_EQ(0, resmap_thread_placement(RESMAP_M2_INTERLEAVE, &old));
+	EXPECT_EQ(0, old);
+	p = malloc(1 << 20);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, resmap_block_info(p, &bi));
+	EXPECT_EQ(RESMAP_M2_INTERLEAVE, bi.placement);
+	free(p);
+	p = malloc(64);		/* small: not placed */
+	ASSERT_EQ(0, resmap_block_info(p, &bi));
+	EXPECT_EQ(0, bi.placement);
+	free(p);
+	EXPECT_EQ(-1, resmap_thread_placement(M2_ZERO_MEMORY, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, resmap_thread_placement(RESMAP_M2_NODE_ID(63), NULL));
+	EXPECT_EQ(ENODEV, errno);
+	ASSERT_EQ(0, resmap_thread_placement(0, &old));
+	EXPECT_EQ(RESMAP_M2_INTERLEAVE, old);
+	p = malloc(1 << 20);
+	ASSERT_EQ(0, resmap_block_info(p, &bi));
+	EXPECT_EQ(0, bi.placement);
+	free(p);
+}
+
 TEST_HARNESS_MAIN

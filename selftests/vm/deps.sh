@@ -24,6 +24,8 @@ packages=(
 	groff-base man-db pkgconf dkms dh-dkms debhelper lintian fakeroot dpkg-dev
 	# make check-debug builds a kernel from linux-source-6.1.
 	bc bison flex libelf-dev libssl-dev
+	# The Python package (libshim/python) and its tests.
+	python3-dev python3-pytest python3-numpy
 )
 
 missing=()

@@ -1,0 +1,203 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""resmap: memory placement on DRAM and pmem tiers, buffers that grow in
+place, and N1527 batch allocation, on libresmap-shim.
+
+See Documentation/python.rst.
+"""
+import contextlib as _contextlib
+import errno as _errno
+import os as _os
+
+from . import _resmap
+from ._resmap import Buffer, backend, batch_alloc, where, move, owns, version
+from .storage import StorageClass, storage_of
+
+__all__ = ["backend", "version", "nodes", "tiers", "NodeInfo", "Placement",
+           "DRAM", "PMEM", "Node", "Interleave", "Buffer", "batch_alloc",
+           "where", "move", "owns", "block_info", "thread_placement",
+           "StorageClass", "storage_of", "TRACEMALLOC_DOMAIN"]
+
+TRACEMALLOC_DOMAIN = _resmap.TRACEMALLOC_DOMAIN
+_SYS_NODES = "/sys/devices/system/node"
+
+
+class Placement:
+    """Where a block's pages go: DRAM, PMEM, Node(n) or Interleave()."""
+
+    __slots__ = ("_flags", "_name")
+
+    def __init__(self, flags, name):
+        self._flags = flags
+        self._name = name
+
+    def __repr__(self):
+        return "resmap." + self._name
+
+    def __eq__(self, other):
+        return isinstance(other, Placement) and other._flags == self._flags
+
+    def __hash__(self):
+        return hash(self._flags)
+
+
+DRAM = Placement(_resmap.M2_DRAM, "DRAM")
+PMEM = Placement(_resmap.M2_PMEM, "PMEM")
+
+
+def Node(n):
+    """Strictly node n; OSError(ENODEV) at allocation if it has no memory."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError("a node id is an int")
+    if not 0 <= n < 64:
+        raise ValueError("node ids are 0 to 63")
+    return Placement(_resmap.M2_NODE | (n << _resmap.M2_NODE_SHIFT),
+                     "Node(%d)" % n)
+
+
+def Interleave(ids=None):
+    """Page by page over all memory nodes; ids, if given, must be all of them
+    (the shim interleaves over every memory node; a subset is refused with
+    ValueError rather than silently widened)."""
+    if ids is not None:
+        want = sorted(set(int(i) for i in ids))
+        have = sorted(n.id for n in nodes() if n.total)
+        for i in want:
+            if i not in have:
+                raise OSError(_errno.ENODEV, "node %d has no memory" % i)
+        if want != have:
+            raise ValueError("Interleave() over a subset of the memory "
+                             "nodes is not supported (nodes: %r)" % have)
+    return Placement(_resmap.M2_INTERLEAVE, "Interleave()")
+
+
+class NodeInfo:
+    """One NUMA node: id, tier (1 DRAM, 2 PMEM, 0 none), has_cpu, total and
+    free bytes, distance (SLIT) from the calling thread's node."""
+
+    __slots__ = ("id", "tier", "has_cpu", "total", "free", "distance")
+
+    def __init__(self, **kw):
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+    def __repr__(self):
+        return ("NodeInfo(id=%d, tier=%d, has_cpu=%r, total=%d, free=%d, "
+                "distance=%d)" % (self.id, self.tier, self.has_cpu,
+                                  self.total, self.free, self.distance))
+
+
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def _meminfo(n):
+    total = free = 0
+    for line in _read("%s/node%d/meminfo" % (_SYS_NODES, n)).splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[2] == "MemTotal:":
+            total = int(parts[3]) * 1024
+        elif len(parts) >= 4 and parts[2] == "MemFree:":
+            free = int(parts[3]) * 1024
+    return total, free
+
+
+def _my_node():
+    try:
+        cpu = _os.sched_getaffinity(0)
+        cpu = min(cpu)
+    except (AttributeError, OSError, ValueError):
+        cpu = 0
+    for name in sorted(_os.listdir(_SYS_NODES)):
+        if name.startswith("node") and _os.path.exists(
+                "%s/%s/cpu%d" % (_SYS_NODES, name, cpu)):
+            return int(name[4:])
+    return 0
+
+
+def nodes():
+    """The NUMA nodes, as NodeInfo objects.  Tiers are the module's (which
+    honours its tiers= override) when /dev/resmap answers, else sysfs's: a
+    memory node with CPUs is DRAM, one without is PMEM (dax kmem)."""
+    mod = {t[0]: t for t in (_resmap._module_nodes() or [])}
+    me = _my_node()
+    row = _read("%s/node%d/distance" % (_SYS_NODES, me)).split()
+    out = []
+    ids = sorted(int(d[4:]) for d in _os.listdir(_SYS_NODES)
+                 if d.startswith("node") and d[4:].isdigit())
+    for n in ids:
+        has_cpu = bool(_read("%s/node%d/cpulist" % (_SYS_NODES, n)).strip())
+        total, free = _meminfo(n)
+        tier = 0
+        if total:
+            tier = _resmap.TIER_DRAM if has_cpu else _resmap.TIER_PMEM
+        if n in mod:
+            tier = mod[n][1]
+            total, free = mod[n][3] * 4096, mod[n][4] * 4096
+        dist = int(row[ids.index(n)]) if len(row) == len(ids) else 0
+        if n in mod:
+            dist = mod[n][2]
+        out.append(NodeInfo(id=n, tier=tier, has_cpu=has_cpu, total=total,
+                            free=free, distance=dist))
+    return out
+
+
+def tiers():
+    """Tiers ranked fastest first, each a list of node ids (empty tiers left
+    out)."""
+    out = []
+    ns = nodes()
+    for t in (_resmap.TIER_DRAM, _resmap.TIER_PMEM):
+        ids = [n.id for n in ns if n.tier == t and n.total]
+        if ids:
+            out.append(ids)
+    return out
+
+
+def _placement_of(flags):
+    if flags & _resmap.M2_NODE:
+        return Node((flags >> _resmap.M2_NODE_SHIFT) & 0xff)
+    if flags & _resmap.M2_DRAM:
+        return DRAM
+    if flags & _resmap.M2_PMEM:
+        return PMEM
+    if flags & _resmap.M2_INTERLEAVE:
+        return Interleave()
+    return None
+
+
+class BlockInfo:
+    __slots__ = ("usable", "reserved", "alignment", "placement", "large")
+
+    def __repr__(self):
+        return ("BlockInfo(usable=%d, reserved=%d, alignment=%d, "
+                "placement=%r, large=%r)" % (self.usable, self.reserved,
+                                             self.alignment, self.placement,
+                                             self.large))
+
+
+def block_info(obj):
+    """The shim's record of the block that obj (an address, or an object
+    exporting a buffer) starts: usable and reserved bytes, the alignment of
+    its address, its placement, and whether it has a reservation of its
+    own.  OSError(EINVAL) if it is not the start of a resmap block."""
+    usable, reserved, align, flags, large = _resmap._block_info(obj)
+    bi = BlockInfo()
+    bi.usable, bi.reserved, bi.alignment = usable, reserved, align
+    bi.placement, bi.large = _placement_of(flags), bool(large)
+    return bi
+
+
+@_contextlib.contextmanager
+def thread_placement(p):
+    """Within the block, this thread's Buffers, batch_alloc and the
+    large allocations its C code makes through the shim without a
+    placement get p."""
+    old = _resmap._set_thread_placement(p)
+    try:
+        yield p
+    finally:
+        _resmap._set_thread_placement(old)
