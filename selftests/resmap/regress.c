@@ -368,17 +368,9 @@ TEST_F(rg, move_privileged_may_move_shared_pages)
 static long ksm_read(const char *name)
 {
 	char path[128];
-	long v = -1;
-	FILE *f;
 
 	snprintf(path, sizeof(path), KSM "%s", name);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
+	return file_long(path);
 }
 
 static int ksm_write(const char *name, long v)

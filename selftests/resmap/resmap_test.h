@@ -269,20 +269,26 @@ struct resmap_counters {
 	long files, reservations, vmas, committed_pages;
 };
 
-static inline long resmap_counter(const char *name)
+/* The number a file (sysfs, procfs) holds; -1 if it cannot be read. */
+static inline long file_long(const char *path)
 {
-	char path[128];
 	long v = -1;
-	FILE *f;
+	FILE *f = fopen(path, "r");
 
-	snprintf(path, sizeof(path), "/sys/class/misc/resmap/%s", name);
-	f = fopen(path, "r");
 	if (f) {
 		if (fscanf(f, "%ld", &v) != 1)
 			v = -1;
 		fclose(f);
 	}
 	return v;
+}
+
+static inline long resmap_counter(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/class/misc/resmap/%s", name);
+	return file_long(path);
 }
 
 static inline struct resmap_counters resmap_counters(void)
