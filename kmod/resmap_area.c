@@ -119,9 +119,9 @@ static const struct file_operations resmap_area_fops = {
 static struct vfsmount *resmap_mnt;
 /*
  * FORK_SHARE reservations' shmem files live on a tmpfs mount of resmap's
- * own with huge=never, so that no shmem THP setting maps a huge page
- * over uncommitted pages (the system's shmem_enabled=force excepted: a
- * testing knob, and VM_NOHUGEPAGE is set too).
+ * own with huge=never, so that no shmem THP setting allocates huge pages
+ * for them (shmem_enabled=force, a testing knob, overrides the mount: see
+ * resmap_shared_fault() for why even then none maps uncommitted pages).
  */
 static struct vfsmount *resmap_shm_mnt;
 
@@ -366,11 +366,44 @@ static const struct vm_operations_struct resmap_vm_ops = {
 /* shmem's operations, as its ->mmap installs them: the same every time. */
 static const struct vm_operations_struct *resmap_shmem_ops;
 
+/* apply_to_page_range()'s callback: the page table is all we want. */
+static int resmap_pte_keep(pte_t *pte, unsigned long addr, void *data)
+{
+	return 0;
+}
+
+/*
+ * shmem's fault, behind the committed-set check.  shmem may still return
+ * a page of a PMD-sized folio: with shmem_enabled=force, which overrides
+ * the huge=never mount, once madvise(MADV_HUGEPAGE) has cleared
+ * VM_NOHUGEPAGE.  Mapped by one PMD, that folio would make its
+ * uncommitted pages readable.  The core maps a whole PMD only where the
+ * fault found no page table (finish_fault()), so give it one here: then
+ * it maps the faulting page alone, and every other page of the folio
+ * faults through this check again.
+ */
 static vm_fault_t resmap_shared_fault(struct vm_fault *vmf)
 {
-	if (!resmap_set_find(vmf->vma->vm_private_data, vmf->pgoff))
+	struct vm_area_struct *vma = vmf->vma;
+	vm_fault_t ret;
+
+	if (!resmap_set_find(vma->vm_private_data, vmf->pgoff))
 		return VM_FAULT_SIGSEGV;
-	return READ_ONCE(resmap_shmem_ops)->fault(vmf);
+	ret = READ_ONCE(resmap_shmem_ops)->fault(vmf);
+	if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) ||
+	    !vmf->page || !PageTransCompound(vmf->page) ||
+	    !pmd_none(*vmf->pmd))
+		return ret;
+	if (apply_to_page_range(vma->vm_mm, vmf->address & PAGE_MASK,
+				PAGE_SIZE, resmap_pte_keep, NULL)) {
+		/* As shmem returned it: a reference, locked or not. */
+		if (ret & VM_FAULT_LOCKED)
+			unlock_page(vmf->page);
+		put_page(vmf->page);
+		vmf->page = NULL;
+		return VM_FAULT_OOM;
+	}
+	return ret;
 }
 
 /* No ->map_pages: fault-around would map pages without the set check. */

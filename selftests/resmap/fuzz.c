@@ -797,26 +797,6 @@ FIXTURE(structured) {
 	char old_shmem[32];
 };
 
-/* The selected word of a sysfs choice file ("a [b] c"), or "". */
-static void sysfs_choice(const char *path, char *out, size_t len)
-{
-	char buf[256], *a, *b;
-	FILE *f = fopen(path, "r");
-
-	out[0] = 0;
-	if (!f)
-		return;
-	if (fgets(buf, sizeof(buf), f)) {
-		a = strchr(buf, '[');
-		b = a ? strchr(a, ']') : NULL;
-		if (b && (size_t)(b - a) < len) {
-			*b = 0;
-			snprintf(out, len, "%s", a + 1);
-		}
-	}
-	fclose(f);
-}
-
 FIXTURE_SETUP(structured)
 {
 	self->fd = open(RESMAP_DEVICE, O_RDWR | O_CLOEXEC);
@@ -838,14 +818,8 @@ FIXTURE_TEARDOWN(structured)
 	restore_sysctl(MAX_MAP_COUNT, self->old_map_count);
 	restore_sysctl(KSM_RUN, self->old_ksm);
 	restore_sysctl(WATCHDOG_THRESH, self->old_watchdog);
-	if (self->old_shmem[0]) {
-		FILE *f = fopen(SHMEM_ENABLED, "w");
-
-		if (f) {
-			fprintf(f, "%s\n", self->old_shmem);
-			fclose(f);
-		}
-	}
+	if (self->old_shmem[0])
+		sysfs_write(SHMEM_ENABLED, self->old_shmem);
 	munmap(self->sh, sizeof(*self->sh));
 	close(self->fd);
 }

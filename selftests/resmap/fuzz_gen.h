@@ -978,7 +978,6 @@ out:
 
 /* ---- 7: THP over a reservation (MADV_COLLAPSE) ---- */
 
-#define SHMEM_ENABLED	"/sys/kernel/mm/transparent_hugepage/shmem_enabled"
 
 /* Whether this process has any PMD-mapped page (smaps_rollup). */
 static bool pmd_mapped(void)
@@ -1004,24 +1003,16 @@ static void sc_thp(struct sc *s)
 	size_t first = below(&s->rng, hp - ncommit + 1);
 	char *p = sc_reserve(s, 2 * huge, huge, flags, NULL);
 
-	/*
-	 * Not "force": that testing knob overrides every mount's huge=never,
-	 * resmap's included, and is the one case design.rst leaves out.
-	 */
-	static const char *const modes[] = { "advise", "always", "within_size" };
-	FILE *f;
+	/* "force" overrides resmap's huge=never shmem mount */
+	static const char *const modes[] = { "advise", "always", "within_size", "force" };
 
 	if (!p)
 		return;
 	/* shmem's own THP setting (the test restores it at the end) */
 	if (chance(&s->rng, 40)) {
-		f = fopen(SHMEM_ENABLED, "w");
-		if (f) {
-			fprintf(f, "%s\n", modes[chance(&s->rng, 50) ? 1 :
-					      below(&s->rng, 4)]);
-			if (!fclose(f))
-				s->sh->info[I_THP_SYSFS]++;
-		}
+		if (!sysfs_write(SHMEM_ENABLED, modes[chance(&s->rng, 50) ? 1 :
+						       below(&s->rng, 4)]))
+			s->sh->info[I_THP_SYSFS]++;
 	}
 	if (sc_range(s, RESMAP_IOC_COMMIT, p + first * s->pg, ncommit * s->pg,
 		     chance(&s->rng, 50) ? RESMAP_COMMIT_POPULATE : 0) ||

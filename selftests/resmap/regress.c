@@ -523,6 +523,53 @@ TEST_F(rg, fork_share_collapse_keeps_uncommitted_faulting)
 	EXPECT_EQ(0, munmap(p, 2 * huge));
 }
 
+/*
+ * 7 under shmem_enabled=force, which overrides resmap's huge=never
+ * mount, after MADV_HUGEPAGE, which clears VM_NOHUGEPAGE: shmem may hand
+ * out PMD-sized folios, yet only committed pages are mapped, and the
+ * uncommitted ones of the same 2 MiB keep faulting, here and in the
+ * process sharing them.
+ */
+TEST_F(rg, fork_share_forced_shmem_thp_keeps_uncommitted_faulting)
+{
+	const size_t huge = 2UL << 20;
+	long pg = self->pg, pmd_before, shmem_thp;
+	char *h = free_range(4 * huge), *p, old[32];
+	char v = 'F';
+
+	sysfs_choice(SHMEM_ENABLED, old, sizeof(old));
+	if (!old[0] || sysfs_write(SHMEM_ENABLED, "force"))
+		SKIP(return, "shmem THP cannot be forced here");
+	ASSERT_NE(NULL, h);
+	h = (char *)(((unsigned long)h + huge - 1) & ~(huge - 1));
+	p = reserve_flags(self->fd, 2 * huge, huge, h,
+			  RESMAP_RESERVE_FORK_SHARE);
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, madvise(p, 2 * huge, MADV_HUGEPAGE));
+	pmd_before = file_key_kb("/proc/self/smaps_rollup", "PmdMapped:");
+	shmem_thp = file_key_kb("/proc/meminfo", "ShmemHugePages:");
+	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_COMMIT, p, pg, 0));
+	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_COMMIT, p + huge + 5 * pg,
+			       pg, RESMAP_COMMIT_POPULATE));
+	EXPECT_EQ(0, probe(p, 1, &v));
+	EXPECT_EQ(0, probe(p + huge + 5 * pg, 1, &v));
+	TH_LOG("shmem huge pages: %ld kB before, %ld kB after",
+	       shmem_thp, file_key_kb("/proc/meminfo", "ShmemHugePages:"));
+	EXPECT_EQ(pmd_before, file_key_kb("/proc/self/smaps_rollup", "PmdMapped:"));
+	EXPECT_EQ(SIGSEGV, probe(p + pg, 0, &v));
+	EXPECT_EQ(SIGSEGV, probe(p + 511 * pg, 0, &v));
+	EXPECT_EQ(SIGSEGV, probe(p + 17 * pg, 1, &v));
+	EXPECT_EQ(SIGSEGV, probe(p + huge, 0, &v));
+	EXPECT_EQ(SIGSEGV, probe(p + huge + 6 * pg, 1, &v));
+	EXPECT_EQ(SIGSEGV, touch_signal(p + pg, 0));
+	EXPECT_EQ(SIGSEGV, touch_signal(p + huge + 4 * pg, 1));
+	v = 0;
+	EXPECT_EQ(0, probe(p, 0, &v));
+	EXPECT_EQ('F', v);
+	EXPECT_EQ(0, munmap(p, 2 * huge));
+	sysfs_write(SHMEM_ENABLED, old);
+}
+
 /* 8: RESIZE of [p+2, p+4) to [p+2, p+8) inside one VMA. */
 TEST_F(rg, resize_extent_not_at_vma_start)
 {

@@ -283,6 +283,61 @@ static inline long file_long(const char *path)
 	return v;
 }
 
+#define SHMEM_ENABLED	"/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+
+/*
+ * The selected word of a sysfs choice file such as shmem_enabled
+ * ("always [never] force"), or "" if it cannot be read.
+ */
+static inline void sysfs_choice(const char *path, char *out, size_t len)
+{
+	char buf[256], *a, *b;
+	FILE *f = fopen(path, "r");
+
+	out[0] = 0;
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f)) {
+		a = strchr(buf, '[');
+		b = a ? strchr(a, ']') : NULL;
+		if (b && (size_t)(b - a) < len) {
+			*b = 0;
+			snprintf(out, len, "%s", a + 1);
+		}
+	}
+	fclose(f);
+}
+
+/* Write @s to a sysfs file: 0, or -1 with errno. */
+static inline int sysfs_write(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "%s\n", s);
+	return fclose(f) ? -1 : 0;
+}
+
+/*
+ * The sum of the kB figures of the lines of @path (meminfo, smaps) that
+ * contain @key, e.g. "PmdMapped:" for FilePmdMapped and ShmemPmdMapped.
+ */
+static inline long file_key_kb(const char *path, const char *key)
+{
+	char line[256];
+	long kb = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, key))
+			kb += strtol(strchr(line, ':') + 1, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
 static inline long resmap_counter(const char *name)
 {
 	char path[128];
