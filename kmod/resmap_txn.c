@@ -88,16 +88,16 @@ bool resmap_range_is_ours(struct mm_struct *mm, unsigned long start,
 bool resmap_range_is_committed(struct mm_struct *mm, unsigned long start,
 			       unsigned long end)
 {
+	VMA_ITERATOR(vmi, mm, start);
 	struct vm_area_struct *vma;
-	unsigned long addr;
 
 	resmap_assert_locked(mm);
-	for (addr = start; addr < end; addr = vma->vm_end) {
-		vma = find_vma(mm, addr);
+	for_each_vma_range(vmi, vma, end) {
 		if (!resmap_set_covers(resmap_vma_set(vma),
-				       resmap_pgoff(vma, addr),
+				       resmap_pgoff(vma, max(start, vma->vm_start)),
 				       resmap_pgoff(vma, min(end, vma->vm_end))))
 			return false;
+		cond_resched();
 	}
 	return true;
 }
@@ -106,15 +106,13 @@ bool resmap_range_is_committed(struct mm_struct *mm, unsigned long start,
 bool resmap_range_has_shared(struct mm_struct *mm, unsigned long start,
 			     unsigned long end)
 {
+	VMA_ITERATOR(vmi, mm, start);
 	struct vm_area_struct *vma;
-	unsigned long addr;
 
 	resmap_assert_locked(mm);
-	for (addr = start; addr < end; addr = vma->vm_end) {
-		vma = find_vma(mm, addr);
+	for_each_vma_range(vmi, vma, end)
 		if (resmap_vma_is_shared(vma))
 			return true;
-	}
 	return false;
 }
 
