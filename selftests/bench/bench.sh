@@ -20,7 +20,7 @@ REPS=${REPS:-5} sh "$BUILD/ksft-bench/bench/run.sh" | tee "$out/host.tsv" |
 echo "bench: test bed, 6.1"
 VM_RUN=bench/run.sh VM_TIMEOUT=${VM_TIMEOUT:-3000} \
 	bash "$top/selftests/vm/run-vm.sh" 6.1 > "$out/vm-6.1.log" || true
-grep -E '^(# where|growth|batch|churn|mapping|tiers)' "$out/vm-6.1.log" > "$out/vm-6.1.tsv"
+grep -E '^(# where|growth|batch|churn|large|small|mapping|tiers)' "$out/vm-6.1.log" > "$out/vm-6.1.tsv"
 grep -c . "$out/vm-6.1.tsv"
 sh "$here/report.sh" "$out/host.tsv" "$out/vm-6.1.tsv" "$top/Documentation"
 echo "bench: wrote $top/Documentation/results.rst"

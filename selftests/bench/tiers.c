@@ -4,10 +4,13 @@
  * TOTAL MiB in 2 MiB blocks allocated on the pmem tier, touched and
  * freed, by resmap (RESMAP_M2_PMEM, one batch_alloc1) and by memkind
  * (MEMKIND_DAX_KMEM), with the share of pages that really landed on the
- * pmem node; then a MOVE MiB block moved from DRAM to pmem: resmap in
- * place (resmap_move), memkind by allocating on pmem, copying, freeing.
+ * pmem node; then a MOVE MiB block moved from DRAM to pmem: memkind by
+ * allocating on pmem, copying, freeing; and in place, by resmap
+ * (resmap_move) and by its system-call peers, move_pages(2) and
+ * mbind(2) with MPOL_MF_MOVE.
  * Usage: tiers TOTAL_MIB MOVE_MIB
  */
+#include <linux/mempolicy.h>
 #include <memkind.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -47,6 +50,69 @@ static void touch(void *p, size_t size)
 {
 	for (size_t i = 0; i < size; i += 4096)
 		((char *)p)[i] = 1;
+}
+
+/*
+ * The same block (one of the shim's, on the module backend) moved from
+ * DRAM to pmem in place three ways, back on DRAM before each: the
+ * module's MOVE (resmap_move), move_pages(2) with every page listed, and
+ * mbind(2) with MPOL_MF_MOVE.  The system calls' cost of finding and
+ * isolating each page is what the module's one pass over the range is
+ * measured against; "pages" counts what each one reports moved.
+ */
+static void move_in_place(move_fn mv, size_t size)
+{
+	struct mallocation5 m = { NULL, size, 0, 0, RESMAP_M2_DRAM };
+	struct mallocation5 *md[1] = { &m };
+	size_t one = 1, per = size / 4096;
+	_Bool (*b5)(int *, struct mallocation5 **, size_t *) =
+		(_Bool (*)(int *, struct mallocation5 **, size_t *))
+		bench_sym("batch_alloc5");
+	unsigned long mask = 1UL << pmem;
+	void **pages = malloc(per * sizeof(void *));
+	int *nodes = malloc(per * sizeof(int)), *st = malloc(per * sizeof(int));
+	long moved;
+	double t0;
+
+	if (!pages || !nodes || !st || !b5(NULL, md, &one) || !m.ptr) {
+		fprintf(stderr, "tiers: no %zu MiB block to move\n", size >> 20);
+		exit(1);
+	}
+	touch(m.ptr, size);
+	for (size_t i = 0; i < per; i++) {
+		pages[i] = (char *)m.ptr + i * 4096;
+		nodes[i] = pmem;
+	}
+
+	t0 = bench_now();
+	moved = mv(m.ptr, RESMAP_M2_PMEM);
+	bench_result("tiers", "move-dram-to-pmem", "allocator=resmap seconds=%.6f pages=%ld on_pmem=%.3f same_address=1",
+		     bench_now() - t0, moved, share_on_pmem(&m.ptr, 1, size));
+
+	mv(m.ptr, RESMAP_M2_DRAM);
+	t0 = bench_now();
+	moved = syscall(SYS_move_pages, 0, per, pages, nodes, st, MPOL_MF_MOVE);
+	if (moved == 0)
+		for (size_t i = 0; i < per; i++)
+			moved += st[i] == pmem;
+	bench_result("tiers", "move-dram-to-pmem", "allocator=move_pages seconds=%.6f pages=%ld on_pmem=%.3f same_address=1",
+		     bench_now() - t0, moved, share_on_pmem(&m.ptr, 1, size));
+
+	mv(m.ptr, RESMAP_M2_DRAM);
+	t0 = bench_now();
+	moved = syscall(SYS_mbind, m.ptr, size, MPOL_BIND, &mask, 64,
+			MPOL_MF_MOVE | MPOL_MF_STRICT);
+	bench_result("tiers", "move-dram-to-pmem", "allocator=mbind seconds=%.6f pages=%s on_pmem=%.3f same_address=1",
+		     bench_now() - t0, moved ? "-" : "all",
+		     share_on_pmem(&m.ptr, 1, size));
+	if (moved)
+		perror("tiers: mbind MPOL_MF_MOVE");
+	/* The policy stays with the range: drop it before the shim reuses it. */
+	syscall(SYS_mbind, m.ptr, size, MPOL_DEFAULT, NULL, 0, 0);
+	free(m.ptr);
+	free(pages);
+	free(nodes);
+	free(st);
 }
 
 int main(int argc, char **argv)
@@ -104,24 +170,7 @@ int main(int argc, char **argv)
 	bench_result("tiers", "alloc-touch-free", "allocator=memkind seconds=%.6f on_pmem=%.3f blocks=%zu",
 		     bench_now() - t0, share, n);
 
-	/* Moving MOVE MiB from DRAM to pmem. */
-	{
-		struct mallocation5 m = { NULL, move, 0, 0, RESMAP_M2_DRAM };
-		struct mallocation5 *md[1] = { &m };
-		size_t one = 1;
-		_Bool (*b5)(int *, struct mallocation5 **, size_t *) =
-			(_Bool (*)(int *, struct mallocation5 **, size_t *))
-			bench_sym("batch_alloc5");
-		long moved;
-
-		b5(NULL, md, &one);
-		touch(m.ptr, move);
-		t0 = bench_now();
-		moved = mv(m.ptr, RESMAP_M2_PMEM);
-		bench_result("tiers", "move-dram-to-pmem", "allocator=resmap seconds=%.6f pages=%ld same_address=1",
-			     bench_now() - t0, moved);
-		free(m.ptr);
-	}
+	/* Moving MOVE MiB from DRAM to pmem by a copy to a new address. */
 	p = malloc(move);
 	touch(p, move);
 	t0 = bench_now();
@@ -129,10 +178,12 @@ int main(int argc, char **argv)
 	if (q) {
 		memcpy(q, p, move);
 		free(p);
-		bench_result("tiers", "move-dram-to-pmem", "allocator=memkind seconds=%.6f pages=%zu same_address=0",
-			     bench_now() - t0, move / 4096);
+		bench_result("tiers", "move-dram-to-pmem", "allocator=memkind seconds=%.6f pages=%zu on_pmem=%.3f same_address=0",
+			     bench_now() - t0, move / 4096,
+			     share_on_pmem(&q, 1, move));
 		memkind_free(MEMKIND_DAX_KMEM, q);
 	}
+	move_in_place(mv, move);
 	free(blocks);
 	return 0;
 }
