@@ -16,8 +16,10 @@ byhand='.. Measured by hand: report.sh keeps what follows this line.'
 touch "$tmp/kept"
 [ -f "$doc/results.rst" ] &&
 	sed -n "\\|^$byhand\$|,\$p" "$doc/results.rst" > "$tmp/kept"
-# The CPython suites the host ran, as run.sh records them.
-pysuites=$(sed -n 's/^# cpython-tests: //p' "$host" | head -n 1)
+# What the host's real programs were given, as run.sh records it.
+programs=$(grep -m1 '^# programs: ' "$host" || true)
+given() { echo "$programs" | sed -n "s/.* $1=\([0-9]*\).*/\1/p"; }
+pysuites=$(echo "$programs" | sed -n 's/.* suites: //p')
 
 # One line per (where, bench, case, allocator, metric): median min max n.
 summarize() {	# file where
@@ -504,15 +506,16 @@ Real programs
 
 Under each allocator (\`\`LD_PRELOAD\`\`, inherited by every child), wall
 time and peak RSS (the largest process, from \`\`wait4\`\`):
-$(echo $pysuites | wc -w) of CPython's own regression suites (\`\`python3 -m test\`\`: $(echo "$pysuites" |
-sed 's/test_//g; s/ /, /g')); a bytearray built to 16 MiB in 64 KiB
-steps and dropped, 40 times (\`\`py/bytearray_grow_drop.py\`\`); 200,000
-bytes objects of 600-3600 bytes through a queue from one thread to
-another (\`\`py/queue_producer_consumer.py\`\`); the \`\`sqlite3\`\` shell in
-memory (\`\`sqlite.sql\`\`: rows inserted, indexed, joined, grouped,
-updated, deleted); and g++ (-O1) compiling a generated C++ translation
-unit over standard containers.  Host only: the test bed has no Python,
-sqlite or compiler.
+$(echo $pysuites | wc -w) of CPython's own regression suites (\`\`python3 -m test\`\`:
+$(echo "$pysuites" | sed 's/test_//g; s/ /, /g')); a bytearray built to
+$(given pymib) MiB in 64 KiB steps and dropped, $(given pyrounds) times
+(\`\`py/bytearray_grow_drop.py\`\`); $(given pyobjects) bytes objects of
+600-3600 bytes through a queue from one thread to another
+(\`\`py/queue_producer_consumer.py\`\`); the \`\`sqlite3\`\` shell in memory
+(\`\`sqlite.sql\`\`: $(given sqlrows) rows inserted, indexed, joined,
+grouped, updated, deleted); and g++ (-O1) compiling a generated C++
+translation unit of $(given functions) functions over standard
+containers.  Host only: the test bed has no Python, sqlite or compiler.
 
 $(program_table host)
 

@@ -27,7 +27,7 @@ vm=0
 pysuites="test_bytes test_list test_dict test_set test_array test_json test_re
 	test_unicode test_pickle test_string test_tuple test_deque test_heapq
 	test_bisect test_struct test_collections"
-pyrounds=40 pymib=16 pyobjects=200000 sqlrows=200000
+pyrounds=40 pymib=16 pyobjects=200000 sqlrows=100000
 if [ "$tiny" = 1 ]; then
 	reps=1 grow="4 2" batchn=2000 churnops=2000 threads="1 2" ranges="16 64" tiers="4 2"
 	functions=2 largeops=200 smallops=2000
@@ -40,7 +40,7 @@ elif [ $vm = 1 ]; then
 	ranges="4096 16" tiers="512 256" functions=0 largeops=2000 smallops=200000
 else
 	grow="1024 256" batchn=1000000 churnops=2000000 threads="1 2 4 8"
-	ranges="4096 64" tiers="256 64" functions=40 largeops=100000 smallops=5000000
+	ranges="4096 64" tiers="256 64" functions=20 largeops=100000 smallops=5000000
 fi
 
 echo "# where: $(uname -r) $( [ $vm = 1 ] && echo vm || echo host) reps=$reps"
@@ -59,13 +59,19 @@ if [ -n "${BENCH_ONLY:-}" ]; then
 		case " $BENCH_ONLY " in *" ${a%%:*} "*) allocators="$allocators $a" ;; esac
 	done
 fi
+# Debian's Python, whose suites libpython3.11-testsuite installs (not
+# whichever python3 comes first in PATH).
+PYTHON=${PYTHON:-/usr/bin/python3}
 havepy=0 havetests=0 havesql=0
-command -v python3 > /dev/null && havepy=1
-if [ $havepy = 1 ] && python3 -c 'import test.libregrtest' 2> /dev/null; then
+[ -x "$PYTHON" ] && havepy=1
+if [ $havepy = 1 ] && "$PYTHON" -c 'import test.libregrtest' 2> /dev/null; then
 	havetests=1
-	echo "# cpython-tests:" $pysuites
 fi
 command -v sqlite3 > /dev/null && havesql=1
+# For report.sh's text: what the real programs were given (one line:
+# $pysuites unquoted).
+echo "# programs: pyrounds=$pyrounds pymib=$pymib pyobjects=$pyobjects" \
+	"sqlrows=$sqlrows functions=$functions suites:" $pysuites
 
 rc=0
 run() {	# name preload backend cmd...
@@ -104,13 +110,13 @@ while [ $r -lt "$reps" ]; do
 		# $pysuites unquoted: one argument per suite.
 		if [ $havetests = 1 ]; then
 			run "$name" "$pre" "$be" "$here/program" cpython-tests \
-				python3 -m test -q $pysuites
+				"$PYTHON" -m test -q $pysuites
 		fi
 		if [ $havepy = 1 ]; then
 			run "$name" "$pre" "$be" "$here/program" py-grow-drop \
-				python3 "$here/py/bytearray_grow_drop.py" $pyrounds $pymib
+				"$PYTHON" "$here/py/bytearray_grow_drop.py" $pyrounds $pymib
 			run "$name" "$pre" "$be" "$here/program" py-producer-consumer \
-				python3 "$here/py/queue_producer_consumer.py" $pyobjects
+				"$PYTHON" "$here/py/queue_producer_consumer.py" $pyobjects
 		fi
 		if [ $havesql = 1 ]; then
 			run "$name" "$pre" "$be" "$here/program" sqlite sqlite3 :memory: \
