@@ -456,7 +456,9 @@ P3: batch mapping
 =================
 
 Ranges spread over the three nodes in turn, committed and populated with
-a strict placement (test bed only).
+a strict placement (test bed only): the module's placed COMMITs, in one
+\`\`RESMAP_IOC_BATCH\`\` by ioctl or by io_uring, against their system-call
+peer, mmap + mbind + \`\`MADV_POPULATE_WRITE\`\` per range.
 
 $(mapping_table)
 
@@ -506,7 +508,7 @@ Real programs
 
 Under each allocator (\`\`LD_PRELOAD\`\`, inherited by every child), wall
 time and peak RSS (the largest process, from \`\`wait4\`\`):
-$(echo $pysuites | wc -w) of CPython's own regression suites (\`\`python3 -m test\`\`:
+$(echo $pysuites | wc -w) of CPython's own regression suites (\`\`python3 -m test -j1\`\`:
 $(echo "$pysuites" | sed 's/test_//g; s/ /, /g')); a bytearray built to
 $(given pymib) MiB in 64 KiB steps and dropped, $(given pyrounds) times
 (\`\`py/bytearray_grow_drop.py\`\`); $(given pyobjects) bytes objects of
@@ -526,8 +528,13 @@ P5: tiers
 (one \`\`batch_alloc1\`\` with \`\`RESMAP_M2_PMEM\`\`) and by memkind
 (\`\`MEMKIND_DAX_KMEM\`\`), with the share of pages that landed on the pmem
 node (read back with \`\`move_pages\`\`); then moving a block from DRAM to
-pmem: resmap in place (\`\`resmap_move\`\`), memkind by allocating on
-pmem, copying and freeing (a new address).  Test bed only.
+pmem: memkind by allocating on pmem, copying and freeing (a new
+address), and in place, on one block of the shim's, by the module
+(\`\`resmap_move\`\`) and by its system-call peers, \`\`move_pages(2)\`\` with
+every page listed and \`\`mbind(2)\`\` with \`\`MPOL_MF_MOVE\`\` ("pages" is
+what each reports moved; mbind reports success for all or fails).  Test
+bed only.  Placement at allocation against mmap + mbind is the batch
+mapping table above.
 
 $(plain_table vm tiers seconds on_pmem pages same_address)
 
