@@ -5,6 +5,9 @@
 # (every allocator, the syscall backend) and in the test bed on 6.1 (the
 # module backend too, batch mapping, tiers), then the report:
 # Documentation/results.rst and its plots.  Raw lines in $BUILD/bench/.
+# About 30 min on a busy 2-CPU host: per repetition, 7 allocators of
+# about 30 s each on the host (two thirds of it the real programs) and
+# 2 min in the test bed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
