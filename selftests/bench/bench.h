@@ -12,8 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline double bench_now(void)
 {
@@ -56,6 +59,40 @@ static inline void bench_result(const char *bench, const char *cas,
 static inline void *bench_sym(const char *name)
 {
 	return dlsym(RTLD_DEFAULT, name);
+}
+
+/*
+ * Run a program to its end under the allocator this process inherited
+ * (LD_PRELOAD and the allocator's variables pass through exec), its
+ * output thrown away so that only result lines reach stdout: 0 with its
+ * wall time and its peak RSS (the largest of it and its children, from
+ * wait4), or -1 when it could not start or did not exit with 0.
+ */
+static inline int bench_spawn(char *const argv[], double *seconds,
+			      long *maxrss_kib)
+{
+	double t0 = bench_now();
+	struct rusage ru;
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0 || wait4(pid, &status, 0, &ru) != pid)
+		return -1;
+	*seconds = bench_now() - t0;
+	*maxrss_kib = ru.ru_maxrss;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "%s: exit status %d\n", argv[0], status);
+		return -1;
+	}
+	return 0;
 }
 
 #endif

@@ -26,6 +26,8 @@ packages=(
 	bc bison flex libelf-dev libssl-dev
 	# The Python package (libshim/python) and its tests.
 	python3-dev python3-pytest python3-numpy
+	# make bench's real programs: CPython's regression suites, sqlite.
+	libpython3.11-testsuite sqlite3
 )
 
 missing=()
