@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "shim.h"
+#include "small.h"
 
 /* The reservation a block asks for: its reserve hint, in bytes. */
 static int reserve_bytes(size_t size, size_t reserve, uintmax_t flags,

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Thread heaps: the spans a thread owns, and what it does when the span
+ * it allocates from has no object left (mimalloc's heap and page
+ * queues, in small).
+ *
+ * A heap lists its spans per class, those with objects to give in front
+ * and the exhausted ones behind, so a refill looks at the front only.
+ * A span that gets objects back (a free by the owner into an exhausted
+ * span, remote frees taken) goes to the front; one whose objects are
+ * all back goes to its class's empty spans (central.c), unless it is the
+ * one the thread allocates from.
+ *
+ * Refills adapt: a span's space is carved into its free list a few
+ * objects at a time, 4 at a thread's first refill of a class, twice as
+ * many at each later one up to the class's limit (8-256 objects, at most
+ * 64 KiB), so a thread that allocates a few objects of a class touches a
+ * page or two of it, and one that allocates many carves in large steps.
+ *
+ * A heap is registered (its key set, so that the thread's exit is seen)
+ * at the thread's first refill: a thread that only frees owns nothing.
+ * At exit its spans become orphans (central.c); so do those of every
+ * other thread in a fork child.  Frees and allocations in TSD
+ * destructors that run after that go to orphans under the class lock.
+ *
+ * Heaps are taken from mappings of their own that are never unmapped, and
+ * reused: a remote free may set a bit in the mask of a heap whose thread
+ * has just exited.
+ */
+#include <sys/mman.h>
+
+#include "small.h"
+
+#define TCACHE_FIRST_REFILL	4
+#define HEAP_CHUNK		(64UL << 10)
+
+__thread struct tcache shim_tc __attribute__((tls_model("initial-exec")));
+struct shim_heap shim_orphans;
+
+static pthread_key_t heap_key;
+static pthread_mutex_t heaps_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct shim_heap *live_heaps, *free_heaps;
+static char *chunk;
+static size_t chunk_left;
+
+static void heap_exit(void *arg);
+
+int shim_heap_init(void)
+{
+	return pthread_key_create(&heap_key, heap_exit) ? -EAGAIN : 0;
+}
+
+void shim_heap_lock(void)
+{
+	pthread_mutex_lock(&heaps_lock);
+}
+
+void shim_heap_unlock(void)
+{
+	pthread_mutex_unlock(&heaps_lock);
+}
+
+/* A zeroed heap on the live list, or NULL. */
+static struct shim_heap *heap_new(void)
+{
+	struct shim_heap *h;
+
+	pthread_mutex_lock(&heaps_lock);
+	h = free_heaps;
+	if (h) {
+		free_heaps = h->next;
+	} else {
+		if (chunk_left < sizeof(*h)) {
+			/* Plain pages: no backend, no placement, never freed. */
+			void *m = mmap(NULL, HEAP_CHUNK, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (m == MAP_FAILED) {
+				pthread_mutex_unlock(&heaps_lock);
+				return NULL;
+			}
+			chunk = m;
+			chunk_left = HEAP_CHUNK;
+		}
+		h = (struct shim_heap *)chunk;
+		chunk += sizeof(*h);
+		chunk_left -= sizeof(*h);
+	}
+	for (int c = 0; c < SHIM_NR_CLASSES; c++)
+		h->spans[c] = NULL;
+	atomic_store(&h->remote, 0);
+	h->prev = NULL;
+	h->next = live_heaps;
+	if (live_heaps)
+		live_heaps->prev = h;
+	live_heaps = h;
+	pthread_mutex_unlock(&heaps_lock);
+	return h;
+}
+
+/* @h off the live list, to be reused; heaps_lock held. */
+static void heap_free_locked(struct shim_heap *h)
+{
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		live_heaps = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	h->prev = NULL;
+	h->next = free_heaps;
+	free_heaps = h;
+}
+
+/* A class's spans: a ring through next and prev, its head in front. */
+static void ring_add(struct shim_heap *h, struct span *s, bool front)
+{
+	struct span *head = h->spans[s->cls];
+
+	if (!head) {
+		s->next = s->prev = s;
+		h->spans[s->cls] = s;
+		return;
+	}
+	s->next = head;
+	s->prev = head->prev;
+	head->prev->next = s;
+	head->prev = s;
+	if (front)
+		h->spans[s->cls] = s;
+}
+
+static void ring_del(struct shim_heap *h, struct span *s)
+{
+	if (s->next == s) {
+		h->spans[s->cls] = NULL;
+	} else {
+		s->prev->next = s->next;
+		s->next->prev = s->prev;
+		if (h->spans[s->cls] == s)
+			h->spans[s->cls] = s->next;
+	}
+	s->next = s->prev = NULL;
+}
+
+/* The spans of class @cls, off the ring: a list through next. */
+static struct span *ring_take(struct shim_heap *h, int cls)
+{
+	struct span *s = h->spans[cls];
+
+	if (s) {
+		s->prev->next = NULL;
+		h->spans[cls] = NULL;
+	}
+	return s;
+}
+
+/* @h's thread is gone: its spans of @cls become orphans; class locked. */
+static void orphan_class_locked(struct shim_heap *h, int cls)
+{
+	struct span *s, *next;
+
+	for (s = ring_take(h, cls); s; s = next) {
+		next = s->next;
+		shim_central_orphan_locked(s);
+	}
+}
+
+/*
+ * The owner freed into @s, not the span it allocates from, and @s had
+ * no room before or has no object out now.
+ */
+void shim_heap_settle(struct span *s, bool constant_time)
+{
+	struct shim_heap *h = shim_tc.heap;
+
+	ring_del(h, s);
+	if (!s->live)
+		shim_central_empty(s, constant_time);
+	else
+		ring_add(h, s, true);
+}
+
+/*
+ * Take the remote frees of every span of class @cls: those that get
+ * room go to the front, those with nothing out (but the current one)
+ * to the class's empty spans.
+ */
+static void collect_class(struct shim_heap *h, int cls)
+{
+	struct span *s, *next;
+
+	atomic_fetch_and_explicit(&h->remote, ~(1ULL << cls),
+				  memory_order_seq_cst);
+	/* Off the ring, then each one back where it now belongs. */
+	for (s = ring_take(h, cls); s; s = next) {
+		next = s->next;
+		shim_remote_collect(s);
+		if (!s->live && s != shim_tc.cur[cls]) {
+			s->next = s->prev = NULL;
+			shim_central_empty(s, false);
+			continue;
+		}
+		ring_add(h, s, shim_span_has_room(s));
+	}
+}
+
+/* Put up to @n objects of @s's uncarved space on its free list. */
+void shim_heap_carve(struct span *s, uint32_t n)
+{
+	char *p = shim_span_start(s) + (size_t)s->bump * s->size;
+
+	shim_assert(!s->free && s->bump < s->cap);
+	if (n > (uint32_t)(s->cap - s->bump))
+		n = s->cap - s->bump;
+	s->free = p;
+	s->bump += n;
+	for (uint32_t i = 0; i < n; i++, p += s->size) {
+		/* A span used before may still carry its old poison. */
+		shim_unpoison(p, SHIM_FREE_LINK);
+		*(void **)p = i + 1 < n ? p + s->size : NULL;
+		shim_poison(p + SHIM_FREE_LINK, s->size - SHIM_FREE_LINK);
+	}
+	atomic_fetch_add_explicit(&shim_counters.small_bytes, (size_t)n * s->size,
+				  memory_order_relaxed);
+}
+
+/* The carving of a thread's class: 4 objects first, doubling after. */
+static uint32_t carve_count(int cls)
+{
+	uint32_t n = shim_tc.carve[cls];
+
+	if (n < TCACHE_FIRST_REFILL)
+		n = TCACHE_FIRST_REFILL;
+	shim_tc.carve[cls] = 2 * n < shim_class_limit[cls] ?
+			     2 * n : shim_class_limit[cls];
+	return n;
+}
+
+static void heap_exit(void *arg)
+{
+	struct shim_heap *h = shim_tc.heap;
+
+	(void)arg;
+	for (int c = 0; c < SHIM_NR_CLASSES; c++) {
+		shim_tc.cur[c] = NULL;
+		if (!h->spans[c])
+			continue;
+		shim_central_lock(c);
+		orphan_class_locked(h, c);
+		shim_central_unlock(c);
+	}
+	shim_tc.heap = NULL;
+	shim_tc.state = TCACHE_DEAD;
+	pthread_mutex_lock(&heaps_lock);
+	heap_free_locked(h);
+	pthread_mutex_unlock(&heaps_lock);
+}
+
+/* Whether the thread has a heap: registered for its exit. */
+static bool heap_register(void)
+{
+	struct shim_heap *h;
+
+	if (shim_tc.state == TCACHE_DEAD)
+		return false;
+	h = heap_new();
+	if (!h)
+		return false;
+	if (pthread_setspecific(heap_key, &shim_tc) ||
+	    pthread_getspecific(heap_key) != &shim_tc) {
+		pthread_mutex_lock(&heaps_lock);
+		heap_free_locked(h);
+		pthread_mutex_unlock(&heaps_lock);
+		return false;
+	}
+	shim_tc.heap = h;
+	shim_tc.state = TCACHE_LIVE;
+	return true;
+}
+
+/* The span class @cls allocates from next: one with room, or NULL. */
+static struct span *heap_next_span(struct shim_heap *h, int cls)
+{
+	struct span *s = shim_tc.cur[cls];
+
+	if (s && s->bump < s->cap)
+		return s;
+	if (atomic_load_explicit(&h->remote, memory_order_relaxed) & (1ULL << cls))
+		collect_class(h, cls);
+	if (s && s->free)
+		return s;
+	if (s) {
+		/* Exhausted: behind the others. */
+		ring_del(h, s);
+		ring_add(h, s, false);
+	}
+	s = h->spans[cls];
+	if (s && shim_span_has_room(s))
+		return s;
+	s = shim_central_take(cls, h);
+	if (!s && shim_central_purge(true))
+		s = shim_central_take(cls, h);
+	if (s)
+		ring_add(h, s, true);
+	shim_central_purge_if_due();
+	return s;
+}
+
+/*
+ * The current span of @cls has no free object: find or make one, and
+ * return one object.  Out of line, so that the fast path has no stack
+ * frame to set up.
+ */
+__attribute__((noinline)) void *shim_heap_refill(int cls)
+{
+	struct span *s;
+	void *p;
+
+	if (shim_tc.state != TCACHE_LIVE && !heap_register())
+		return shim_central_alloc(cls);
+	s = heap_next_span(shim_tc.heap, cls);
+	shim_tc.cur[cls] = s;
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!s->free)
+		shim_heap_carve(s, carve_count(cls));
+	p = s->free;
+	s->free = *(void **)p;
+	s->live++;
+	((void **)p)[1] = NULL;
+	shim_unpoison(p, s->size);
+	return p;
+}
+
+/* This thread's spans with nothing out go to the empty lists. */
+void shim_heap_trim(void)
+{
+	struct shim_heap *h = shim_tc.heap;
+
+	if (shim_tc.state != TCACHE_LIVE)
+		return;
+	for (int c = 0; c < SHIM_NR_CLASSES; c++) {
+		struct span *s;
+
+		collect_class(h, c);
+		s = shim_tc.cur[c];
+		/* The current span too, if nothing is out of it. */
+		if (s && !s->live && !atomic_load(&s->xfree)) {
+			shim_tc.cur[c] = NULL;
+			ring_del(h, s);
+			shim_central_empty(s, true);
+		}
+	}
+}
+
+/*
+ * In a fork child, locks held: the spans of every heap but this thread's
+ * become orphans, and this thread looks for remote frees whose push had
+ * not yet set its bit when the parent forked.
+ */
+void shim_heap_after_fork_child(void)
+{
+	struct shim_heap *h, *next;
+
+	for (h = live_heaps; h; h = next) {
+		next = h->next;
+		if (h == shim_tc.heap)
+			continue;
+		for (int c = 0; c < SHIM_NR_CLASSES; c++)
+			orphan_class_locked(h, c);
+		heap_free_locked(h);
+	}
+	if (shim_tc.heap)
+		atomic_store(&shim_tc.heap->remote, ~0ULL);
+	shim_central_after_fork_child();
+}
