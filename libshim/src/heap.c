@@ -183,10 +183,12 @@ void shim_heap_settle(struct span *s, bool constant_time)
 
 /*
  * Take the remote frees of every span of class @cls: those that get
- * room go to the front, those with nothing out (but the current one)
- * to the class's empty spans.
+ * room go to the front; of those with nothing out (the current one
+ * aside), @keep stay in front and the rest go to the class's empty
+ * spans.  Keeping one spares a thread whose objects are freed by
+ * another a trip through the class lock for every span it refills.
  */
-static void collect_class(struct shim_heap *h, int cls)
+static void collect_class(struct shim_heap *h, int cls, unsigned int keep)
 {
 	struct span *s, *next;
 
@@ -197,9 +199,12 @@ static void collect_class(struct shim_heap *h, int cls)
 		next = s->next;
 		shim_remote_collect(s);
 		if (!s->live && s != shim_tc.cur[cls]) {
-			s->next = s->prev = NULL;
-			shim_central_empty(s, false);
-			continue;
+			if (!keep) {
+				s->next = s->prev = NULL;
+				shim_central_empty(s, false);
+				continue;
+			}
+			keep--;
 		}
 		ring_add(h, s, shim_span_has_room(s));
 	}
@@ -287,7 +292,7 @@ static struct span *heap_next_span(struct shim_heap *h, int cls)
 	if (s && s->bump < s->cap)
 		return s;
 	if (atomic_load_explicit(&h->remote, memory_order_relaxed) & (1ULL << cls))
-		collect_class(h, cls);
+		collect_class(h, cls, 1);
 	if (s && s->free)
 		return s;
 	if (s) {
@@ -345,7 +350,7 @@ void shim_heap_trim(void)
 	for (int c = 0; c < SHIM_NR_CLASSES; c++) {
 		struct span *s;
 
-		collect_class(h, c);
+		collect_class(h, c, 0);
 		s = shim_tc.cur[c];
 		/* The current span too, if nothing is out of it. */
 		if (s && !s->live && !atomic_load(&s->xfree)) {
