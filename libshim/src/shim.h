@@ -180,6 +180,11 @@ struct shim_heap;
  * takes whole.  A span whose owner exited is an orphan: its xfree word
  * holds SHIM_XFREE_ORPHAN and its objects are its class's, under the
  * class lock (central.c).
+ *
+ * Two cache lines: the first is what any thread's free reads and CASes,
+ * written only when the span changes hands or carves; the second is what
+ * the owner writes at every malloc and free of its own.  So a thread
+ * freeing another's objects never pulls the line the owner is writing.
  */
 struct span {
 	uint8_t kind;		/* enum shim_span_kind */
@@ -187,17 +192,18 @@ struct span {
 	uint8_t cls;
 	uint8_t shift;		/* HEAD: idx = off * recip >> shift */
 	uint16_t units;		/* HEAD, FREE: length in units */
-	uint16_t cap, bump, live;
+	uint16_t cap, bump;
 	union {
 		uint32_t head;	/* CONT, FREE_TAIL: index of the first unit */
 		uint32_t stamp;	/* HEAD, EMPTY: when, in ms (wraps) */
 	};
 	uint32_t size;		/* HEAD: the class's object size */
 	uint32_t recip;		/* HEAD: division by size as a multiply */
-	void *free;
-	struct span *next, *prev;
 	_Atomic(struct shim_heap *) owner;	/* HEAD: thread or orphans */
 	_Atomic uintptr_t xfree;		/* HEAD: other threads' frees */
+	struct span *next, *prev;
+	void *free __attribute__((aligned(64)));
+	uint32_t live;
 };
 
 #define SHIM_XFREE_ORPHAN	((uintptr_t)1)
@@ -209,8 +215,8 @@ struct span {
 #define shim_assert(c)	((void)0)
 #endif
 
-/* One cache line a span; a segment's span table fits in its first unit. */
-_Static_assert(sizeof(struct span) == 64, "struct span is one cache line");
+/* Two cache lines a span; a segment's span table fits in its first unit. */
+_Static_assert(sizeof(struct span) == 128, "struct span is two cache lines");
 _Static_assert(SHIM_SEG_UNITS * sizeof(struct span) <= SHIM_UNIT,
 	       "the span table fits in the metadata unit");
 _Static_assert(SHIM_SEG_UNITS <= UINT16_MAX, "units fit in a span");

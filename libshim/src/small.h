@@ -101,7 +101,7 @@ static inline struct span *shim_checked_span(void *p)
 
 	/*
 	 * A live span, an object boundary, an object carved already; from
-	 * the span's own 64 bytes only (no class table in the chain).
+	 * the first line of the span only (no class table in the chain).
 	 */
 	if (__builtin_expect(s->kind != SPAN_HEAD || s->state != SPAN_ACTIVE ||
 			     idx * s->size != off || idx >= s->bump, 0))
