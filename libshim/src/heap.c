@@ -112,20 +112,30 @@ static void heap_free_locked(struct shim_heap *h)
 	free_heaps = h;
 }
 
-/* A class's spans: a ring through next and prev, its head in front. */
+/*
+ * A class's spans: a ring through next and prev, its head in front.
+ *
+ * A fork may copy a heap between any two stores of its thread, and the
+ * child walks the rings of the threads it does not have: each change is
+ * ordered (shim_publish) so that a walk from the head always comes back
+ * to it or ends, with at most the span being moved missing.
+ */
 static void ring_add(struct shim_heap *h, struct span *s, bool front)
 {
 	struct span *head = h->spans[s->cls];
 
 	if (!head) {
 		s->next = s->prev = s;
+		shim_publish();
 		h->spans[s->cls] = s;
 		return;
 	}
 	s->next = head;
 	s->prev = head->prev;
+	shim_publish();
 	head->prev->next = s;
 	head->prev = s;
+	shim_publish();
 	if (front)
 		h->spans[s->cls] = s;
 }
@@ -135,24 +145,34 @@ static void ring_del(struct shim_heap *h, struct span *s)
 	if (s->next == s) {
 		h->spans[s->cls] = NULL;
 	} else {
-		s->prev->next = s->next;
-		s->next->prev = s->prev;
 		if (h->spans[s->cls] == s)
 			h->spans[s->cls] = s->next;
+		shim_publish();
+		s->prev->next = s->next;
+		s->next->prev = s->prev;
 	}
+	shim_publish();
 	s->next = s->prev = NULL;
 }
 
-/* The spans of class @cls, off the ring: a list through next. */
+/*
+ * The spans of class @cls, off the ring: a list through next.  The walk
+ * stops at the head, at a NULL, or after as many spans as the arena has
+ * units (a fork child's copy of a ring another thread was changing).
+ */
 static struct span *ring_take(struct shim_heap *h, int cls)
 {
-	struct span *s = h->spans[cls];
+	size_t most = atomic_load_explicit(&shim_counters.arena_reserved,
+					   memory_order_relaxed) >> SHIM_UNIT_SHIFT;
+	struct span *head = h->spans[cls], *s;
 
-	if (s) {
-		s->prev->next = NULL;
-		h->spans[cls] = NULL;
-	}
-	return s;
+	if (!head)
+		return NULL;
+	h->spans[cls] = NULL;
+	for (s = head; s->next && s->next != head && most; s = s->next)
+		most--;
+	s->next = NULL;
+	return head;
 }
 
 /* @h's thread is gone: its spans of @cls become orphans; class locked. */
@@ -218,14 +238,15 @@ void shim_heap_carve(struct span *s, uint32_t n)
 	shim_assert(!s->free && s->bump < s->cap);
 	if (n > (uint32_t)(s->cap - s->bump))
 		n = s->cap - s->bump;
-	s->free = p;
-	s->bump += n;
 	for (uint32_t i = 0; i < n; i++, p += s->size) {
 		/* A span used before may still carry its old poison. */
 		shim_unpoison(p, SHIM_FREE_LINK);
 		*(void **)p = i + 1 < n ? p + s->size : NULL;
 		shim_poison(p + SHIM_FREE_LINK, s->size - SHIM_FREE_LINK);
 	}
+	shim_publish();
+	s->free = shim_span_start(s) + (size_t)s->bump * s->size;
+	s->bump += n;
 	atomic_fetch_add_explicit(&shim_counters.small_bytes, (size_t)n * s->size,
 				  memory_order_relaxed);
 }

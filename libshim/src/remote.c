@@ -68,6 +68,7 @@ static uint32_t splice(struct span *s, uintptr_t w)
 	if (!n)
 		return 0;
 	*(void **)last = s->free;
+	shim_publish();
 	s->free = list;
 	s->live -= n;
 	return n;

@@ -81,6 +81,13 @@ void shim_central_init(void);
 size_t shim_central_purge(bool all);
 void shim_central_purge_if_due(void);
 
+/*
+ * A list's links are written before the pointer that publishes them:
+ * fork copies another thread's lists at any instant (x86 keeps stores in
+ * order; this keeps the compiler from reordering them).
+ */
+#define shim_publish()	atomic_signal_fence(memory_order_release)
+
 static inline size_t shim_span_bytes(const struct span *s)
 {
 	return (size_t)s->units << SHIM_UNIT_SHIFT;
@@ -140,6 +147,7 @@ static inline void shim_local_free(struct span *s, void *p, bool constant_time)
 	shim_assert(s->live > 0);
 	*(void **)p = old;
 	((void **)p)[1] = (void *)shim_secret;
+	shim_publish();
 	s->free = p;
 	s->live--;
 	shim_poison((char *)p + SHIM_FREE_LINK, s->size - SHIM_FREE_LINK);
