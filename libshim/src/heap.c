@@ -13,9 +13,10 @@
  *
  * Refills adapt: a span's space is carved into its free list a few
  * objects at a time, 4 at a thread's first refill of a class, twice as
- * many at each later one up to the class's limit (8-256 objects, at most
- * 64 KiB), so a thread that allocates a few objects of a class touches a
- * page or two of it, and one that allocates many carves in large steps.
+ * many at each later one up to the class's limit (8-256 objects) and a
+ * page's worth, so a thread that allocates a few objects of a class
+ * touches a page or two of it.  Remote frees are taken before any more
+ * space is carved.
  *
  * A heap is registered (its key set, so that the thread's exit is seen)
  * at the thread's first refill: a thread that only frees owns nothing.
@@ -254,12 +255,15 @@ void shim_heap_carve(struct span *s, uint32_t n)
 /* The carving of a thread's class: 4 objects first, doubling after. */
 static uint32_t carve_count(int cls)
 {
-	uint32_t n = shim_tc.carve[cls];
+	uint32_t n = shim_tc.carve[cls], page = SHIM_PAGE / shim_class_bytes[cls];
 
 	if (n < TCACHE_FIRST_REFILL)
 		n = TCACHE_FIRST_REFILL;
 	shim_tc.carve[cls] = 2 * n < shim_class_limit[cls] ?
 			     2 * n : shim_class_limit[cls];
+	/* A page's worth at most: carving writes every object it takes. */
+	if (n > page)
+		n = page ? page : 1;
 	return n;
 }
 
@@ -310,11 +314,10 @@ static struct span *heap_next_span(struct shim_heap *h, int cls)
 {
 	struct span *s = shim_tc.cur[cls];
 
-	if (s && s->bump < s->cap)
-		return s;
+	/* Objects other threads gave back before space never touched. */
 	if (atomic_load_explicit(&h->remote, memory_order_relaxed) & (1ULL << cls))
 		collect_class(h, cls, 1);
-	if (s && s->free)
+	if (s && shim_span_has_room(s))
 		return s;
 	if (s) {
 		/* Exhausted: behind the others. */
