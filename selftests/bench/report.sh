@@ -188,9 +188,9 @@ findings() {
 	echo "  memkind's time; both put every page on the pmem node (on_pmem)."
 	ct=$(get host churn threads-1 resmap-syscall mops)
 	cg=$(get host churn threads-1 glibc mops)
-	echo "* Where resmap is not yet ahead: cross-thread small-object churn"
-	echo "  (host, 1 thread: $(x "$ct" "$cg") x glibc's throughput; remote frees"
-	echo "  go through the freeing thread's cache and then the class lock);"
+	echo "* Small-object churn across threads (host, 1 thread): $(x "$ct" "$cg") x"
+	echo "  glibc's throughput; remote frees are a CAS onto the owning span."
+	echo "* Where resmap is not yet ahead:"
 	echo "  batch allocation of small blocks, where jemalloc's"
 	echo "  experimental.batch_alloc is $(x "$jb" "$b") x faster than batch_alloc1;"
 	echo "  and the g++ run, within noise of the others."
