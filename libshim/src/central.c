@@ -199,6 +199,7 @@ static struct span *span_new(int cls, struct shim_heap *owner, uintptr_t xfree)
 	struct span *s = c->empty;
 
 	if (s) {
+		shim_assert(s->state == SPAN_EMPTY && s->cls == cls && !s->live);
 		/* The most recently emptied: its pages are the warmest. */
 		c->empty = s->next;
 		if (c->empty)
@@ -311,6 +312,8 @@ void shim_central_orphan_locked(struct span *s)
 {
 	struct central *c = &central[s->cls];
 
+	shim_assert(s->state == SPAN_ACTIVE &&
+		    atomic_load(&s->owner) != &shim_orphans);
 	shim_remote_orphan(s);
 	atomic_store_explicit(&s->owner, &shim_orphans, memory_order_relaxed);
 	if (!s->live)

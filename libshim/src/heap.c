@@ -125,6 +125,8 @@ static void ring_add(struct shim_heap *h, struct span *s, bool front)
 {
 	struct span *head = h->spans[s->cls];
 
+	shim_assert(atomic_load(&s->owner) == h && s->state == SPAN_ACTIVE);
+
 	if (!head) {
 		s->next = s->prev = s;
 		shim_publish();
@@ -359,6 +361,7 @@ __attribute__((noinline)) void *shim_heap_refill(int cls)
 	p = s->free;
 	s->free = *(void **)p;
 	s->live++;
+	shim_assert(s->live <= s->bump && s->cls == cls);
 	((void **)p)[1] = NULL;
 	shim_unpoison(p, s->size);
 	return p;
