@@ -32,10 +32,10 @@
 
 #include "small.h"
 
-#define TCACHE_FIRST_REFILL	4
+#define CARVE_FIRST	4
 #define HEAP_CHUNK		(64UL << 10)
 
-__thread struct tcache shim_tc __attribute__((tls_model("initial-exec")));
+__thread struct shim_thread shim_self __attribute__((tls_model("initial-exec")));
 struct shim_heap shim_orphans;
 
 static pthread_key_t heap_key;
@@ -195,7 +195,7 @@ static void orphan_class_locked(struct shim_heap *h, int cls)
  */
 void shim_heap_settle(struct span *s, bool constant_time)
 {
-	struct shim_heap *h = shim_tc.heap;
+	struct shim_heap *h = shim_self.heap;
 
 	ring_del(h, s);
 	if (!s->live)
@@ -221,7 +221,7 @@ static void collect_class(struct shim_heap *h, int cls, unsigned int keep)
 	for (s = ring_take(h, cls); s; s = next) {
 		next = s->next;
 		shim_remote_collect(s);
-		if (!s->live && s != shim_tc.cur[cls]) {
+		if (!s->live && s != shim_self.cur[cls]) {
 			if (!keep) {
 				s->next = s->prev = NULL;
 				shim_central_empty(s, false);
@@ -257,11 +257,11 @@ void shim_heap_carve(struct span *s, uint32_t n)
 /* The carving of a thread's class: 4 objects first, doubling after. */
 static uint32_t carve_count(int cls)
 {
-	uint32_t n = shim_tc.carve[cls], page = SHIM_PAGE / shim_class_bytes[cls];
+	uint32_t n = shim_self.carve[cls], page = SHIM_PAGE / shim_class_bytes[cls];
 
-	if (n < TCACHE_FIRST_REFILL)
-		n = TCACHE_FIRST_REFILL;
-	shim_tc.carve[cls] = 2 * n < shim_class_limit[cls] ?
+	if (n < CARVE_FIRST)
+		n = CARVE_FIRST;
+	shim_self.carve[cls] = 2 * n < shim_class_limit[cls] ?
 			     2 * n : shim_class_limit[cls];
 	/* A page's worth at most: carving writes every object it takes. */
 	if (n > page)
@@ -271,19 +271,19 @@ static uint32_t carve_count(int cls)
 
 static void heap_exit(void *arg)
 {
-	struct shim_heap *h = shim_tc.heap;
+	struct shim_heap *h = shim_self.heap;
 
 	(void)arg;
 	for (int c = 0; c < SHIM_NR_CLASSES; c++) {
-		shim_tc.cur[c] = NULL;
+		shim_self.cur[c] = NULL;
 		if (!h->spans[c])
 			continue;
 		shim_central_lock(c);
 		orphan_class_locked(h, c);
 		shim_central_unlock(c);
 	}
-	shim_tc.heap = NULL;
-	shim_tc.state = TCACHE_DEAD;
+	shim_self.heap = NULL;
+	shim_self.state = THREAD_DEAD;
 	pthread_mutex_lock(&heaps_lock);
 	heap_free_locked(h);
 	pthread_mutex_unlock(&heaps_lock);
@@ -294,27 +294,27 @@ static bool heap_register(void)
 {
 	struct shim_heap *h;
 
-	if (shim_tc.state == TCACHE_DEAD)
+	if (shim_self.state == THREAD_DEAD)
 		return false;
 	h = heap_new();
 	if (!h)
 		return false;
-	if (pthread_setspecific(heap_key, &shim_tc) ||
-	    pthread_getspecific(heap_key) != &shim_tc) {
+	if (pthread_setspecific(heap_key, &shim_self) ||
+	    pthread_getspecific(heap_key) != &shim_self) {
 		pthread_mutex_lock(&heaps_lock);
 		heap_free_locked(h);
 		pthread_mutex_unlock(&heaps_lock);
 		return false;
 	}
-	shim_tc.heap = h;
-	shim_tc.state = TCACHE_LIVE;
+	shim_self.heap = h;
+	shim_self.state = THREAD_LIVE;
 	return true;
 }
 
 /* The span class @cls allocates from next: one with room, or NULL. */
 static struct span *heap_next_span(struct shim_heap *h, int cls)
 {
-	struct span *s = shim_tc.cur[cls];
+	struct span *s = shim_self.cur[cls];
 
 	/* Objects other threads gave back before space never touched. */
 	if (atomic_load_explicit(&h->remote, memory_order_relaxed) & (1ULL << cls))
@@ -348,10 +348,10 @@ __attribute__((noinline)) void *shim_heap_refill(int cls)
 	struct span *s;
 	void *p;
 
-	if (shim_tc.state != TCACHE_LIVE && !heap_register())
+	if (shim_self.state != THREAD_LIVE && !heap_register())
 		return shim_central_alloc(cls);
-	s = heap_next_span(shim_tc.heap, cls);
-	shim_tc.cur[cls] = s;
+	s = heap_next_span(shim_self.heap, cls);
+	shim_self.cur[cls] = s;
 	if (!s) {
 		errno = ENOMEM;
 		return NULL;
@@ -370,18 +370,18 @@ __attribute__((noinline)) void *shim_heap_refill(int cls)
 /* This thread's spans with nothing out go to the empty lists. */
 void shim_heap_trim(void)
 {
-	struct shim_heap *h = shim_tc.heap;
+	struct shim_heap *h = shim_self.heap;
 
-	if (shim_tc.state != TCACHE_LIVE)
+	if (shim_self.state != THREAD_LIVE)
 		return;
 	for (int c = 0; c < SHIM_NR_CLASSES; c++) {
 		struct span *s;
 
 		collect_class(h, c, 0);
-		s = shim_tc.cur[c];
+		s = shim_self.cur[c];
 		/* The current span too, if nothing is out of it. */
 		if (s && !s->live && !atomic_load(&s->xfree)) {
-			shim_tc.cur[c] = NULL;
+			shim_self.cur[c] = NULL;
 			ring_del(h, s);
 			shim_central_empty(s, true);
 		}
@@ -399,13 +399,13 @@ void shim_heap_after_fork_child(void)
 
 	for (h = live_heaps; h; h = next) {
 		next = h->next;
-		if (h == shim_tc.heap)
+		if (h == shim_self.heap)
 			continue;
 		for (int c = 0; c < SHIM_NR_CLASSES; c++)
 			orphan_class_locked(h, c);
 		heap_free_locked(h);
 	}
-	if (shim_tc.heap)
-		atomic_store(&shim_tc.heap->remote, ~0ULL);
+	if (shim_self.heap)
+		atomic_store(&shim_self.heap->remote, ~0ULL);
 	shim_central_after_fork_child();
 }

@@ -142,7 +142,7 @@ int shim_small_init(void)
 		/* AT_RANDOM's 16 bytes have no alignment: copy them. */
 		if (rnd)
 			memcpy(&bits, rnd, sizeof(bits));
-		shim_secret = rnd ? (uintptr_t)bits | 1 : (uintptr_t)&shim_tc | 1;
+		shim_secret = rnd ? (uintptr_t)bits | 1 : (uintptr_t)&shim_self | 1;
 		err = shim_heap_init();
 		if (err)
 			return err;
@@ -170,7 +170,7 @@ bool shim_on_list(void *head, const void *p)
  */
 void shim_small_free_slow(struct span *s, void *p, bool constant_time)
 {
-	if (atomic_load_explicit(&s->owner, memory_order_relaxed) != shim_tc.heap) {
+	if (atomic_load_explicit(&s->owner, memory_order_relaxed) != shim_self.heap) {
 		shim_remote_free(s, p, constant_time);
 		return;
 	}

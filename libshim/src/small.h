@@ -30,16 +30,16 @@ _Static_assert(SHIM_NR_CLASSES <= 64, "one remote bit per class");
  * allocates from (one of the heap's), and how many objects the next
  * carving of a fresh span's space takes.
  */
-enum { TCACHE_NEW, TCACHE_LIVE, TCACHE_DEAD };
+enum { THREAD_NEW, THREAD_LIVE, THREAD_DEAD };
 
-struct tcache {
+struct shim_thread {
 	struct span *cur[SHIM_NR_CLASSES];
 	struct shim_heap *heap;		/* NULL until LIVE, and once DEAD */
 	uint16_t carve[SHIM_NR_CLASSES];
-	uint8_t state;			/* TCACHE_* */
+	uint8_t state;			/* THREAD_* */
 };
 
-extern __thread struct tcache shim_tc __attribute__((tls_model("initial-exec")));
+extern __thread struct shim_thread shim_self __attribute__((tls_model("initial-exec")));
 /* The owner of orphans, which is no thread's heap. */
 extern struct shim_heap shim_orphans;
 /* Written in a free object's second word: a cheap double-free check. */
@@ -118,7 +118,7 @@ static inline struct span *shim_checked_span(void *p)
 
 static inline void *shim_small_alloc(int cls)
 {
-	struct span *s = shim_tc.cur[cls];
+	struct span *s = shim_self.cur[cls];
 	void *p;
 
 	if (__builtin_expect(s != NULL, 1) &&
@@ -151,7 +151,7 @@ static inline void shim_local_free(struct span *s, void *p, bool constant_time)
 	s->free = p;
 	s->live--;
 	shim_poison((char *)p + SHIM_FREE_LINK, s->size - SHIM_FREE_LINK);
-	if (__builtin_expect(!old || !s->live, 0) && s != shim_tc.cur[s->cls])
+	if (__builtin_expect(!old || !s->live, 0) && s != shim_self.cur[s->cls])
 		shim_heap_settle(s, constant_time);
 }
 
@@ -160,7 +160,7 @@ static inline void shim_small_free(void *p, bool constant_time)
 	struct span *s = shim_checked_span(p);
 
 	if (__builtin_expect(atomic_load_explicit(&s->owner, memory_order_relaxed) !=
-			     shim_tc.heap || ((void **)p)[1] == (void *)shim_secret, 0))
+			     shim_self.heap || ((void **)p)[1] == (void *)shim_secret, 0))
 		shim_small_free_slow(s, p, constant_time);
 	else
 		shim_local_free(s, p, constant_time);
