@@ -234,7 +234,7 @@ static void collect_class(struct shim_heap *h, int cls, unsigned int keep)
 }
 
 /* Put up to @n objects of @s's uncarved space on its free list. */
-void shim_heap_carve(struct span *s, uint32_t n)
+static void heap_carve(struct span *s, uint32_t n)
 {
 	char *p = shim_span_start(s) + (size_t)s->bump * s->size;
 
@@ -357,7 +357,7 @@ __attribute__((noinline)) void *shim_heap_refill(int cls)
 		return NULL;
 	}
 	if (!s->free)
-		shim_heap_carve(s, carve_count(cls));
+		heap_carve(s, carve_count(cls));
 	p = s->free;
 	s->free = *(void **)p;
 	s->live++;

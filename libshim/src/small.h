@@ -4,7 +4,7 @@
  * heaps: their spans, refill, exit, fork), remote.c (frees from other
  * threads) and central.c (each class's orphaned and empty spans, decay)
  * share.  malloc's and free's fast paths are inline here, so that the
- * entry points in alloc.c have no call to make on them.
+ * entry points (malloc.c, alloc.c) have no call to make on them.
  */
 #ifndef SHIM_SMALL_H
 #define SHIM_SMALL_H
@@ -56,7 +56,6 @@ bool shim_on_list(void *head, const void *p);
 /* heap.c */
 void *shim_heap_refill(int cls);
 void shim_heap_settle(struct span *s, bool constant_time);
-void shim_heap_carve(struct span *s, uint32_t n);
 int shim_heap_init(void);
 void shim_heap_trim(void);
 void shim_heap_lock(void);
