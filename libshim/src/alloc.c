@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "shim.h"
+#include "small.h"
 
 /* The reservation a block asks for: its reserve hint, in bytes. */
 static int reserve_bytes(size_t size, size_t reserve, uintmax_t flags,
@@ -34,7 +34,7 @@ void *shim_alloc(size_t size, size_t align, size_t reserve, uintmax_t flags)
 	void *p;
 
 	shim_ready();
-	/* plain malloc of a small size: straight to the thread cache. */
+	/* plain malloc of a small size: straight to the thread's span. */
 	if (!(align | reserve | flags) && size <= 1024)
 		return shim_small_alloc(shim_class_by_16[(size + 15) >> 4]);
 	if (!(align | reserve | flags) && size <= SHIM_SMALL_MAX)

@@ -102,6 +102,12 @@ static void shim_after_fork(void)
 	shim_large_unlock_all();
 }
 
+static void shim_after_fork_child(void)
+{
+	shim_small_after_fork_child();
+	shim_large_unlock_all();
+}
+
 static void shim_init_once(void)
 {
 	const char *want = getenv("RESMAP_BACKEND");
@@ -109,7 +115,8 @@ static void shim_init_once(void)
 	const struct shim_backend *be = &shim_syscall_backend;
 	int err;
 
-	if (pthread_atfork(shim_prepare_fork, shim_after_fork, shim_after_fork))
+	if (pthread_atfork(shim_prepare_fork, shim_after_fork,
+			   shim_after_fork_child))
 		shim_fatal("cannot register the fork handlers", NULL);
 	if (want && strcmp(want, "syscall") && strcmp(want, "module")) {
 		shim_warn("RESMAP_BACKEND must be \"module\" or \"syscall\"; using the default");

@@ -171,24 +171,55 @@ enum shim_span_state {
 	SPAN_EMPTY,		/* no object out, pages kept: the class's cache */
 };
 
+struct shim_heap;
+
+/*
+ * A span's objects are on three lists (small.c, remote.c): free, which
+ * only its owner thread touches (allocations pop it, the owner's frees
+ * push it), and xfree, which other threads push with a CAS and the owner
+ * takes whole.  A span whose owner exited is an orphan: its xfree word
+ * holds SHIM_XFREE_ORPHAN and its objects are its class's, under the
+ * class lock (central.c).
+ *
+ * Two cache lines: the first is what any thread's free reads and CASes,
+ * written only when the span changes hands or carves; the second is what
+ * the owner writes at every malloc and free of its own.  So a thread
+ * freeing another's objects never pulls the line the owner is writing.
+ */
 struct span {
 	uint8_t kind;		/* enum shim_span_kind */
 	uint8_t state;		/* HEAD: enum shim_span_state */
-	uint16_t cls;
-	uint32_t units;		/* HEAD, FREE: length in units */
-	uint32_t head;		/* CONT, FREE_TAIL: index of the first unit */
-	uint32_t cap, bump, live;
-	uint32_t stamp;		/* EMPTY: when, in ms (wraps) */
+	uint8_t cls;
+	uint8_t shift;		/* HEAD: idx = off * recip >> shift */
+	uint16_t units;		/* HEAD, FREE: length in units */
+	uint16_t cap, bump;
+	union {
+		uint32_t head;	/* CONT, FREE_TAIL: index of the first unit */
+		uint32_t stamp;	/* HEAD, EMPTY: when, in ms (wraps) */
+	};
 	uint32_t size;		/* HEAD: the class's object size */
-	uint64_t recip;		/* HEAD: division by size as a multiply */
-	void *free;
+	uint32_t recip;		/* HEAD: division by size as a multiply */
+	_Atomic(struct shim_heap *) owner;	/* HEAD: thread or orphans */
+	_Atomic uintptr_t xfree;		/* HEAD: other threads' frees */
 	struct span *next, *prev;
+	void *free __attribute__((aligned(64)));
+	uint32_t live;
 };
 
-/* One cache line a span; a segment's span table fits in its first unit. */
-_Static_assert(sizeof(struct span) == 64, "struct span is one cache line");
+#define SHIM_XFREE_ORPHAN	((uintptr_t)1)
+
+/* Invariants, checked in the sanitizer build (make -C libshim san). */
+#if defined(SHIM_DEBUG) || defined(__SANITIZE_ADDRESS__)
+#define shim_assert(c)	((c) ? (void)0 : shim_fatal("assertion failed: " #c, NULL))
+#else
+#define shim_assert(c)	((void)0)
+#endif
+
+/* Two cache lines a span; a segment's span table fits in its first unit. */
+_Static_assert(sizeof(struct span) == 128, "struct span is two cache lines");
 _Static_assert(SHIM_SEG_UNITS * sizeof(struct span) <= SHIM_UNIT,
 	       "the span table fits in the metadata unit");
+_Static_assert(SHIM_SEG_UNITS <= UINT16_MAX, "units fit in a span");
 
 extern _Atomic uint64_t shim_seg_map[(1UL << (SHIM_ADDR_BITS - SHIM_SEG_SHIFT)) / 64];
 
@@ -231,19 +262,18 @@ void shim_arena_where(uint64_t *counts, unsigned int nr);
 void shim_arena_lock(void);
 void shim_arena_unlock(void);
 
-/* Small blocks. */
+/* Small blocks (malloc and free of one: small.h). */
 extern uint8_t shim_class_by_16[65];
 int shim_class_of(size_t size, size_t align);
 size_t shim_class_size(int cls);
-void *shim_small_alloc(int cls);
 size_t shim_small_alloc_many(int cls, void **out, size_t n);
-void shim_small_free(void *p, bool constant_time);
 void shim_small_free_many(void **ptrs, size_t n, bool constant_time);
 size_t shim_small_usable(const void *p);
 int shim_small_init(void);
 size_t shim_small_trim(void);
 void shim_small_lock_all(void);
 void shim_small_unlock_all(void);
+void shim_small_after_fork_child(void);
 
 /* Large blocks. */
 void *shim_large_alloc(size_t size, size_t align, size_t reserve,

@@ -336,6 +336,10 @@ findings() {
 	echo "* Issue 15's goals: $(grep -c '^     - met$' "$tmp/goals" || true) of"
 	echo "  $(grep -c '^     - \(met\|missed\)' "$tmp/goals" || true) met in this run (the last section lists"
 	echo "  each and by how much it is missed)."
+	ct=$(get host churn threads-1 resmap-syscall mops)
+	cg=$(get host churn threads-1 glibc mops)
+	echo "* Small-object churn across threads (host, 1 thread): $(x "$ct" "$cg") x"
+	echo "  glibc's throughput; remote frees are a CAS onto the owning span."
 }
 
 plots() {

@@ -4,6 +4,7 @@
  * a message naming the call and the pointer on stderr, then abort().
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,6 +219,37 @@ TEST(duplicate_pointer_in_a_batch_free_aborts)
 	char msg[512];
 
 	EXPECT_EQ(SIGABRT, run_child(batch_free_twice, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "double free")) TH_LOG("%s", msg);
+}
+
+/*
+ * Another thread frees a block twice: its span's remote list becomes a
+ * cycle, found when the owner takes the list at its next refill.
+ */
+static void *free_twice(void *p)
+{
+	free(p);
+	free(p);
+	return NULL;
+}
+
+static void remote_double_free(void)
+{
+	void *volatile p = malloc(64);
+	pthread_t t;
+
+	pthread_create(&t, NULL, free_twice, p);
+	pthread_join(t, NULL);
+	/* Enough for a refill of the class, which takes the remote list. */
+	for (int i = 0; i < 5000; i++)
+		p = malloc(64);
+}
+
+TEST(double_free_from_another_thread_aborts)
+{
+	char msg[512];
+
+	EXPECT_EQ(SIGABRT, run_child(remote_double_free, msg, sizeof(msg)));
 	EXPECT_NE(NULL, strstr(msg, "double free")) TH_LOG("%s", msg);
 }
 

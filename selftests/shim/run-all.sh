@@ -3,7 +3,7 @@
 # Run every shim test program with RESMAP_BACKEND=$1; fail if any fails.
 here=$(dirname "$0")
 rc=0
-tests="api family threads errors placement faults dlopen limits reuse huge"
+tests="api family threads remote errors placement faults dlopen limits reuse huge"
 # Module commands and counters: only where the module serves the shim.
 [ "$1" = module ] && tests="$tests stress"
 for t in $tests; do

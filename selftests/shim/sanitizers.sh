@@ -10,7 +10,7 @@ backends=syscall
 [ -c /dev/resmap ] && backends="syscall module"
 rc=0
 for b in $backends; do
-	for t in api threads errors placement reuse; do
+	for t in api threads remote errors placement reuse; do
 		echo "# sanitizers, backend $b: $t"
 		RESMAP_BACKEND=$b RESMAP_BACKEND_STRICT=1 "$here/san-$t" || rc=1
 	done
