@@ -6,6 +6,7 @@
 # test bed, where guest-init.sh has built a root of the host's Python at
 # $RESMAP_PYTHON_ROOT: test_testbed.py there, on the module backend.
 # Exit 0 if they pass, 4 (kselftest's skip) without pytest, 1 otherwise.
+# run.sh --demo runs demo.py instead (make demo).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/paths.sh"
 if [ -n "${RESMAP_PYTHON_ROOT:-}" ]; then
@@ -20,6 +21,9 @@ fi
 if [ ! -d "$BUILD/python/resmap" ]; then
 	echo "# no $BUILD/python/resmap: run 'make python'"
 	exit 1
+fi
+if [ "${1:-}" = --demo ]; then
+	PYTHONPATH=$BUILD/python PYTHONDONTWRITEBYTECODE=1 exec "$PYTHON" "$here/demo.py"
 fi
 if [ -n "${RESMAP_TESTBED:-}" ]; then
 	tests=$here/test_testbed.py

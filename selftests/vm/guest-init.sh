@@ -124,7 +124,13 @@ if step "kernel modules for the test bed load" load_modules &&
 		cd /kselftest && ./run_kselftest.sh
 		cd /
 		;;
-	demo) /kselftest/resmap/resmap-demo ;;
+	demo)
+		/kselftest/resmap/resmap-demo &&
+		echo && /kselftest/shim/shim-demo &&
+		if [ -n "${RESMAP_PYTHON_ROOT:-}" ]; then
+			sh /kselftest/python/run.sh --demo
+		fi || echo "# not ok - testbed: the demo failed"
+		;;
 	*)
 		"/kselftest/$RESMAP_RUN" ||
 			echo "# not ok - testbed: $RESMAP_RUN exited $?"
