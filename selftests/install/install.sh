@@ -40,11 +40,14 @@ check "soname is libresmap-shim.so.1" \
 	sh -c "readelf -d '$so' | grep -q 'SONAME.*\[libresmap-shim.so.1\]'"
 
 # Every exported function: the malloc family (and any __libc_*, mallinfo*
-# or malloc_* name) unversioned, everything else in RESMAP_SHIM_1.0, and
+# or malloc_* name) unversioned, everything else in one of the version
+# nodes of libshim/libresmap-shim.map (RESMAP_SHIM_1.0, 1.1...), and
 # every non-malloc function of resmap_alloc.h among them.
 family=$MALLOC_FAMILY
 symbol_versions() {
-	local bad=0 sym name ver fn
+	local bad=0 sym name ver fn nodes
+	nodes=$(grep -oE '^RESMAP_SHIM_[0-9.]+' "$TOP/libshim/libresmap-shim.map" |
+		sed 's/^/@@/' | paste -sd'|')
 	readelf --dyn-syms -W "$so" |
 		awk '$5 == "GLOBAL" && $7 != "UND" && $7 != "ABS" && ($4 == "FUNC" || $4 == "OBJECT") { print $8 }' \
 		> "$scratch/exports"
@@ -53,19 +56,20 @@ symbol_versions() {
 		ver=${sym#"$name"}
 		if [[ $name =~ $family ]]; then
 			[ -z "$ver" ] || { echo "$name is versioned ($ver): LD_PRELOAD would not replace glibc's"; bad=1; }
-		else
-			[ "$ver" = "@@RESMAP_SHIM_1.0" ] || { echo "$name has version '$ver', not @@RESMAP_SHIM_1.0 (libshim/libresmap-shim.map)"; bad=1; }
+		elif [[ ! $ver =~ ^($nodes)$ ]]; then
+			echo "$name has version '$ver', not one of $nodes (libshim/libresmap-shim.map)"
+			bad=1
 		fi
 	done < "$scratch/exports"
 	for fn in $(header_functions); do
 		[[ $fn =~ $family ]] && continue
-		grep -qx "$fn@@RESMAP_SHIM_1.0" "$scratch/exports" ||
-			{ echo "$fn (resmap_alloc.h) not exported as $fn@@RESMAP_SHIM_1.0"; bad=1; }
+		grep -qE "^$fn($nodes)\$" "$scratch/exports" ||
+			{ echo "$fn (resmap_alloc.h) not exported in a RESMAP_SHIM_ node"; bad=1; }
 	done
 	cat "$scratch/exports"
 	return $bad
 }
-check "symbol versions: API in RESMAP_SHIM_1.0, malloc family unversioned" symbol_versions
+check "symbol versions: API in RESMAP_SHIM_ nodes, malloc family unversioned" symbol_versions
 
 check "a program built with pkg-config runs against the installed library" \
 	hello_against "$dest" "$prefix/lib"

@@ -156,6 +156,20 @@ def test_interleave_all_spreads_over_every_node():
     assert set(where) == set(memory_nodes())
 
 
+@pytest.mark.parametrize("ids", [[0, 2], [1, 2], [0, 1], [2]])
+def test_interleave_over_a_set_page_by_page(ids):
+    p = resmap.Interleave(ids)
+    b = resmap.Buffer(SIZE, placement=p)
+    touch(b)
+    where = page_nodes(b.address, SIZE)
+    assert set(where) == set(ids), {n: where.count(n) for n in set(where)}
+    assert resmap.block_info(b).placement == p
+    with resmap.numpy.allocator(placement=p):
+        a = numpy.ones(SIZE // 8)
+    start = address_of(a) & ~(PAGE - 1)
+    assert set(page_nodes(start, SIZE // 2)) == set(ids)
+
+
 def test_numpy_array_on_pmem_page_by_page():
     with resmap.numpy.allocator(placement=resmap.PMEM, alignment=64):
         a = numpy.ones(SIZE // 8)
