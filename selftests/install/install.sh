@@ -4,7 +4,8 @@
 # make install into a DESTDIR: every file where it belongs, the soname and
 # symbol versions, a program built with `pkg-config --cflags --libs
 # resmap-shim` running against the installed library (shared and static),
-# LD_PRELOAD still replacing glibc's malloc, and make uninstall leaving
+# LD_PRELOAD still replacing glibc's malloc, the Python package importing
+# from Debian's dist-packages for the prefix, and make uninstall leaving
 # nothing behind.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -92,6 +93,14 @@ preload() {
 check "LD_PRELOAD of the installed library replaces glibc's malloc family" preload
 
 check "installed resmapctl runs" "$dest$prefix/sbin/resmapctl" --version
+
+pydir=$prefix/lib/python$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')/dist-packages
+if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
+	check "the installed Python package imports and works" \
+		python_imports "$dest" "$pydir" "$prefix/lib"
+else
+	skip "the installed Python package" "no NumPy (make deps)"
+fi
 
 uninstalled() {
 	make -C "$TOP" -s BUILD="$BUILD" DESTDIR="$dest" PREFIX="$prefix" uninstall &&

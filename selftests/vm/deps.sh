@@ -22,6 +22,7 @@ packages=(
 	clang libclang-rt-14-dev
 	# selftests/install: man pages, DKMS, the Debian packages.
 	groff-base man-db pkgconf dkms dh-dkms debhelper lintian fakeroot dpkg-dev
+	dh-python
 	# make check-debug builds a kernel from linux-source-6.1.
 	bc bison flex libelf-dev libssl-dev
 	# The Python package (libshim/python) and its tests.
