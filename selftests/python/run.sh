@@ -34,7 +34,7 @@ cd "$here" || exit 1
 log=$(mktemp "${TMPDIR:-/tmp}/resmap-pytest.XXXXXX")
 # shellcheck disable=SC2086 # $tests is words
 PYTHONPATH=$BUILD/python${PYTHONPATH:+:$PYTHONPATH} \
-PYTHONDONTWRITEBYTECODE=1 \
+PYTHONDONTWRITEBYTECODE=1 RESMAP_SOURCE=$TOP \
 	"$PYTHON" -m pytest -q -p no:cacheprovider -rs $tests > "$log" 2>&1
 status=$?
 sed 's/^/# /' "$log"
