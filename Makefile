@@ -15,8 +15,9 @@
 #                        KVER=debug on the debug kernel)
 #   make python          the Python package resmap in build/python (see
 #                        Documentation/python.rst)
-#   make install         library, headers, resmap-shim.pc, resmapctl, man pages
-#                        (PREFIX=/usr/local, DESTDIR=, LIBDIR=, MANDIR=...)
+#   make install         library, headers, resmap-shim.pc, resmapctl, man pages,
+#                        the Python package (PREFIX=/usr/local, DESTDIR=,
+#                        LIBDIR=, MANDIR=, PYTHONDIR=...; install-python alone)
 #   make uninstall       remove what make install installed (same variables)
 #   make modules_install resmap.ko into /lib/modules/<release>/ (KVER or KDIR;
 #                        INSTALL_MOD_PATH=, INSTALL_MOD_DIR= as for any module)
@@ -92,10 +93,15 @@ uninstall: uninstall-python
 		f=$${m##*/}; rm -f $(DESTDIR)$(MANDIR)/man$${f##*.}/$$f; \
 	done
 
-# The Python package (python3-resmap) is issue 16; when it exists, its
-# install and uninstall go here (and a binary package in debian/).
-install-python uninstall-python:
-	@:
+# The Python package resmap (debian/: python3-resmap), in Debian's
+# dist-packages for PREFIX (PYTHONDIR= to choose), its extensions linked
+# to the installed library (a RUNPATH to LIBDIR outside the system's).
+install-python:
+	@$(MAKE) --no-print-directory -C libshim BUILD=$(BUILD) all
+	@$(MAKE) --no-print-directory -C libshim/python BUILD=$(BUILD) install
+
+uninstall-python:
+	@$(MAKE) --no-print-directory -C libshim/python BUILD=$(BUILD) uninstall
 
 # What DKMS builds the module from: Kbuild and its sources, nothing else.
 VERSION := $(shell cat $(CURDIR)/VERSION)
@@ -180,7 +186,16 @@ bench: deps
 clean:
 	rm -rf $(BUILD)
 
-demo: deps
-	@$(MAKE) --no-print-directory selftests
-	@$(MAKE) --no-print-directory modules KVER=$(KVER)
-	@VM_RUN=demo bash selftests/vm/run-vm.sh $(KVER)
+# The demo's build goes to $(BUILD)/demo-build.log (its tail on the
+# screen if it fails); the screen gets the report from the test bed, and
+# the target fails if any step of it did.
+demo:
+	@mkdir -p $(BUILD)
+	@echo "make demo: building (log: $(BUILD)/demo-build.log)"
+	@{ bash selftests/vm/deps.sh $(CACHE) && \
+	   $(MAKE) --no-print-directory selftests && \
+	   $(MAKE) --no-print-directory modules KVER=$(KVER); \
+	 } > $(BUILD)/demo-build.log 2>&1 || { tail -n 30 $(BUILD)/demo-build.log; exit 1; }
+	@echo "make demo: booting Debian's $(KVER) kernel in QEMU (two DRAM nodes, one pmem node)"
+	@VM_RUN=demo bash selftests/vm/run-vm.sh $(KVER) | tee $(BUILD)/demo.log
+	@! grep -q '^# not ok' $(BUILD)/demo.log

@@ -62,7 +62,9 @@ struct mallocation5 {
 #define RESMAP_M2_DRAM		((uintmax_t)1 << 16)	/* the DRAM tier */
 #define RESMAP_M2_PMEM		((uintmax_t)1 << 17)	/* the pmem/CXL tier */
 #define RESMAP_M2_NODE		((uintmax_t)1 << 18)	/* node RESMAP_M2_NODE_ID */
-#define RESMAP_M2_INTERLEAVE	((uintmax_t)1 << 19)	/* over every memory node */
+#define RESMAP_M2_INTERLEAVE	((uintmax_t)1 << 19)	/* over every memory node,
+							 * or a set of them:
+							 * resmap_interleave_nodes() */
 #define RESMAP_M2_POPULATE	((uintmax_t)1 << 20)	/* fault the pages in now */
 #define RESMAP_M2_NODE_SHIFT	24
 #define RESMAP_M2_NODE_ID(n)	(RESMAP_M2_NODE | \
@@ -184,6 +186,17 @@ int resmap_block_info(const void *ptr, struct resmap_block_info *info);
  * placement), ENODEV (a tier or node without memory).
  */
 int resmap_thread_placement(uintmax_t where, uintmax_t *old);
+
+/*
+ * The placement flags for interleaving page by page over the nodes of
+ * @nodes (bit n = node n): RESMAP_M2_INTERLEAVE with a set number in the
+ * node-id bits (RESMAP_M2_INTERLEAVE alone if @nodes is every memory
+ * node).  The flags have room for a number, not a 64-node mask, so the
+ * process keeps a table of the sets it has named: up to 255, the same
+ * set always the same number.  0 with errno: EINVAL (@nodes is 0),
+ * ENODEV (a node without memory in @nodes), ENOSPC (255 other sets).
+ */
+uintmax_t resmap_interleave_nodes(uint64_t nodes);
 
 #ifdef __cplusplus
 }

@@ -51,7 +51,8 @@ static uintmax_t place_flags(const struct shim_place *pl)
 	case SHIM_PLACE_STRICT:
 		return RESMAP_M2_NODE_ID(pl->node);
 	case SHIM_PLACE_INTERLEAVE:
-		return RESMAP_M2_INTERLEAVE;
+		return RESMAP_M2_INTERLEAVE |
+		       ((uintmax_t)pl->node << RESMAP_M2_NODE_SHIFT);
 	case SHIM_PLACE_TIER:
 		return pl->tier == RESMAP_TIER_DRAM ? RESMAP_M2_DRAM :
 						      RESMAP_M2_PMEM;

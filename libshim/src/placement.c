@@ -82,6 +82,52 @@ uint64_t shim_tier_nodes(int tier)
 	return tier_mask[tier];
 }
 
+/*
+ * Interleave sets named by resmap_interleave_nodes(): set k's node mask
+ * in interleave_sets[k] (0: unnamed; set 0 is every memory node).  A slot
+ * is filled once, by compare-and-swap, and never changes: no lock, so
+ * nothing for a fork to leave held, and a block's placement can keep its
+ * set number for life.
+ */
+#define INTERLEAVE_SETS 256
+static _Atomic uint64_t interleave_sets[INTERLEAVE_SETS];
+
+static uint64_t memory_nodes(void)
+{
+	return shim_tier_nodes(RESMAP_TIER_DRAM) |
+	       shim_tier_nodes(RESMAP_TIER_PMEM);
+}
+
+SHIM_API uintmax_t resmap_interleave_nodes(uint64_t nodes)
+{
+	uint64_t cur;
+
+	shim_init();
+	if (!nodes) {
+		errno = EINVAL;
+		return 0;
+	}
+	if (nodes & ~memory_nodes()) {
+		errno = ENODEV;
+		return 0;
+	}
+	if (nodes == memory_nodes())
+		return RESMAP_M2_INTERLEAVE;
+	for (unsigned int k = 1; k < INTERLEAVE_SETS; k++) {
+		cur = atomic_load_explicit(&interleave_sets[k],
+					   memory_order_acquire);
+		if (!cur && atomic_compare_exchange_strong_explicit(
+				&interleave_sets[k], &cur, nodes,
+				memory_order_acq_rel, memory_order_acquire))
+			cur = nodes;
+		if (cur == nodes)
+			return RESMAP_M2_INTERLEAVE |
+			       ((uintmax_t)k << RESMAP_M2_NODE_SHIFT);
+	}
+	errno = ENOSPC;
+	return 0;
+}
+
 int shim_place_from_flags(uintmax_t flags, struct shim_place *pl)
 {
 	uintmax_t which = flags & (RESMAP_M2_DRAM | RESMAP_M2_PMEM |
@@ -102,9 +148,15 @@ int shim_place_from_flags(uintmax_t flags, struct shim_place *pl)
 	}
 	if (which == RESMAP_M2_INTERLEAVE) {
 		pl->mode = SHIM_PLACE_INTERLEAVE;
-		pl->nodes = shim_tier_nodes(RESMAP_TIER_DRAM) |
-			    shim_tier_nodes(RESMAP_TIER_PMEM);
-		return 0;
+		/* The set number, for resmap_block_info(). */
+		pl->node = (flags >> RESMAP_M2_NODE_SHIFT) & 0xff;
+		if (!pl->node) {
+			pl->nodes = memory_nodes();
+			return 0;
+		}
+		pl->nodes = atomic_load_explicit(&interleave_sets[pl->node],
+						 memory_order_acquire);
+		return pl->nodes ? 0 : -EINVAL;	/* a set never named */
 	}
 	pl->mode = SHIM_PLACE_TIER;
 	pl->tier = which == RESMAP_M2_DRAM ? RESMAP_TIER_DRAM : RESMAP_TIER_PMEM;

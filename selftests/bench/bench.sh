@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make bench: the benchmarks at full size, REPS (5) times, on the host
-# (every allocator, the syscall backend) and in the test bed on 6.1 (the
+# (every allocator, the syscall backend; Python's growth,
+# libshim/python/bench/growth.py) and in the test bed on 6.1 (the
 # module backend too, batch mapping, tiers), then the report:
 # Documentation/results.rst and its plots.  Raw lines in $BUILD/bench/.
 # About 30 min on a busy 2-CPU host: per repetition, 7 allocators of
@@ -20,6 +21,9 @@ make -s --no-print-directory -C "$top/selftests" ksft-install \
 echo "bench: host ($(nproc) CPUs)"
 REPS=${REPS:-5} sh "$BUILD/ksft-bench/bench/run.sh" | tee "$out/host.tsv" |
 	grep -v '^#' | cut -f1-3 | uniq -c | tail -n 3
+echo "bench: host, Python growth to 1 GiB"
+PYTHONPATH=$BUILD/python /usr/bin/python3 "$top/libshim/python/bench/growth.py" \
+	--reps "${REPS:-5}" --tsv | tee -a "$out/host.tsv" | cut -f1-3 | uniq -c
 echo "bench: test bed, 6.1"
 VM_RUN=bench/run.sh VM_TIMEOUT=${VM_TIMEOUT:-3000} \
 	bash "$top/selftests/vm/run-vm.sh" 6.1 > "$out/vm-6.1.log" || true

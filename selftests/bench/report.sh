@@ -552,6 +552,26 @@ mapping table above.
 
 $(plain_table vm tiers seconds on_pmem pages same_address)
 
+P6: Python growth
+=================
+
+A Python object grown to 1 GiB in 1 MiB steps, each step's new MiB
+written (\`\`libshim/python/bench/growth.py\`\`, host, one process per run):
+\`\`resmap.Buffer.resize\`\` into a reservation of the final size;
+\`\`ndarray.resize\`\` with NumPy's default allocator and under
+\`\`resmap.numpy.allocator\`\`; \`\`bytearray +=\`\`; and
+\`\`array.array.frombytes\`\`.  "copies" counts the times the data's address
+changed: each is a copy of everything so far unless the allocator moved
+the block with \`\`mremap\`\` (glibc's realloc does for a block it mapped
+on its own, so a peer's move may copy nothing; resmap's NEP 49 handler
+grows in place while the address space after the array is free, and
+otherwise moves).  Every move invalidates views of the object, which is
+why \`\`bytearray\`\`, \`\`array\`\` and NumPy refuse to resize while one
+exists; a \`\`resmap.Buffer\`\` never moves and allows it.  Peak RSS
+is the process's, the interpreter and NumPy included.
+
+$(plain_table host pygrowth seconds copies maxrss_mib)
+
 Issue 15's goals
 ================
 
@@ -563,6 +583,5 @@ the target; a miss smaller than the spread (min-max) of the figures in
 the tables above is within this host's noise.
 
 $(goals_table)
-
 RST
 cat "$tmp/kept" >> "$doc/results.rst"

@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The Debian packages: dpkg-buildpackage -b -us -uc on a copy of the tree
-# builds resmap-dkms, libresmap-shim1, libresmap-shim-dev and resmap-tools;
+# builds resmap-dkms, libresmap-shim1, libresmap-shim-dev, resmap-tools and
+# python3-resmap;
 # lintian --pedantic reports no error or warning (and, today, nothing at
 # all, info and experimental tags included); the packages unpacked into a scratch
 # root give a program built with pkg-config that runs against the packaged
-# library, a resmapctl that runs, and module sources that DKMS builds.
-# (python3-resmap joins when the Python package of issue 16 exists.)
+# library, a resmapctl that runs, a Python package that imports and
+# works, and module sources that DKMS builds.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$TOP/selftests/vm/kernels.sh"
@@ -22,7 +23,7 @@ version=$(cat "$TOP/VERSION")
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 src=$scratch/src/resmap-$version
 root=$scratch/root
-packages="resmap-dkms libresmap-shim1 libresmap-shim-dev resmap-tools"
+packages="resmap-dkms libresmap-shim1 libresmap-shim-dev resmap-tools python3-resmap"
 
 check "debian/changelog's version is VERSION ($version)" \
 	sh -c "cd '$TOP' && dpkg-parsechangelog -S Version | grep -qx '$version'"
@@ -59,6 +60,8 @@ check "the packages unpack into a scratch root" unpack
 check "a program built with pkg-config runs against the packaged library" \
 	hello_against "$root" "/usr/lib/$multiarch"
 check "the packaged resmapctl runs" "$root/usr/sbin/resmapctl" --version
+check "the packaged Python package imports and works" \
+	python_imports "$root" /usr/lib/python3/dist-packages "/usr/lib/$multiarch"
 
 # The packaged module sources, built by DKMS for one kernel (dkms.sh
 # does both kernels from the source tree).

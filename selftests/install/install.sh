@@ -4,7 +4,8 @@
 # make install into a DESTDIR: every file where it belongs, the soname and
 # symbol versions, a program built with `pkg-config --cflags --libs
 # resmap-shim` running against the installed library (shared and static),
-# LD_PRELOAD still replacing glibc's malloc, and make uninstall leaving
+# LD_PRELOAD still replacing glibc's malloc, the Python package importing
+# from Debian's dist-packages for the prefix, and make uninstall leaving
 # nothing behind.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -40,11 +41,14 @@ check "soname is libresmap-shim.so.1" \
 	sh -c "readelf -d '$so' | grep -q 'SONAME.*\[libresmap-shim.so.1\]'"
 
 # Every exported function: the malloc family (and any __libc_*, mallinfo*
-# or malloc_* name) unversioned, everything else in RESMAP_SHIM_1.0, and
+# or malloc_* name) unversioned, everything else in one of the version
+# nodes of libshim/libresmap-shim.map (RESMAP_SHIM_1.0, 1.1...), and
 # every non-malloc function of resmap_alloc.h among them.
 family=$MALLOC_FAMILY
 symbol_versions() {
-	local bad=0 sym name ver fn
+	local bad=0 sym name ver fn nodes
+	nodes=$(grep -oE '^RESMAP_SHIM_[0-9.]+' "$TOP/libshim/libresmap-shim.map" |
+		sed 's/^/@@/' | paste -sd'|')
 	readelf --dyn-syms -W "$so" |
 		awk '$5 == "GLOBAL" && $7 != "UND" && $7 != "ABS" && ($4 == "FUNC" || $4 == "OBJECT") { print $8 }' \
 		> "$scratch/exports"
@@ -53,19 +57,20 @@ symbol_versions() {
 		ver=${sym#"$name"}
 		if [[ $name =~ $family ]]; then
 			[ -z "$ver" ] || { echo "$name is versioned ($ver): LD_PRELOAD would not replace glibc's"; bad=1; }
-		else
-			[ "$ver" = "@@RESMAP_SHIM_1.0" ] || { echo "$name has version '$ver', not @@RESMAP_SHIM_1.0 (libshim/libresmap-shim.map)"; bad=1; }
+		elif [[ ! $ver =~ ^($nodes)$ ]]; then
+			echo "$name has version '$ver', not one of $nodes (libshim/libresmap-shim.map)"
+			bad=1
 		fi
 	done < "$scratch/exports"
 	for fn in $(header_functions); do
 		[[ $fn =~ $family ]] && continue
-		grep -qx "$fn@@RESMAP_SHIM_1.0" "$scratch/exports" ||
-			{ echo "$fn (resmap_alloc.h) not exported as $fn@@RESMAP_SHIM_1.0"; bad=1; }
+		grep -qE "^$fn($nodes)\$" "$scratch/exports" ||
+			{ echo "$fn (resmap_alloc.h) not exported in a RESMAP_SHIM_ node"; bad=1; }
 	done
 	cat "$scratch/exports"
 	return $bad
 }
-check "symbol versions: API in RESMAP_SHIM_1.0, malloc family unversioned" symbol_versions
+check "symbol versions: API in RESMAP_SHIM_ nodes, malloc family unversioned" symbol_versions
 
 check "a program built with pkg-config runs against the installed library" \
 	hello_against "$dest" "$prefix/lib"
@@ -88,6 +93,14 @@ preload() {
 check "LD_PRELOAD of the installed library replaces glibc's malloc family" preload
 
 check "installed resmapctl runs" "$dest$prefix/sbin/resmapctl" --version
+
+pydir=$prefix/lib/python$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')/dist-packages
+if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
+	check "the installed Python package imports and works" \
+		python_imports "$dest" "$pydir" "$prefix/lib"
+else
+	skip "the installed Python package" "no NumPy (make deps)"
+fi
 
 uninstalled() {
 	make -C "$TOP" -s BUILD="$BUILD" DESTDIR="$dest" PREFIX="$prefix" uninstall &&

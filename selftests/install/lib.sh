@@ -29,6 +29,34 @@ hello_against() {
 	LD_LIBRARY_PATH=$lib "$scratch/hello"
 }
 
+# python_imports ROOT PYTHONDIR LIBDIR: the resmap package installed
+# under ROOT imports from there (not from the build tree: its extensions
+# have no RUNPATH into it) with ROOT's library, and works: a Buffer grows
+# in place, NumPy arrays come from the resmap handler.
+python_imports() {
+	local root=$1 pydir=$1$2 lib=$1$3 so
+	for so in "$pydir"/resmap/_*.so; do
+		readelf -d "$so" | grep -E 'NEEDED|RUNPATH|RPATH'
+		! readelf -d "$so" | grep -E '(RUNPATH|RPATH).*'"$BUILD" || return 1
+	done
+	(cd / && PYTHONPATH=$pydir LD_LIBRARY_PATH=$lib /usr/bin/python3 -s -c '
+import os, sys
+import numpy, resmap, resmap.numpy
+root, version = sys.argv[1:]
+for m in (resmap, resmap._resmap, resmap.numpy._numpy):
+    assert m.__file__.startswith(root + "/"), m.__file__
+assert resmap.version() == version, resmap.version()
+b = resmap.Buffer(4096, reserve=1 << 20)
+a = b.address
+b.resize(1 << 20)
+assert b.address == a
+with resmap.numpy.allocator():
+    x = numpy.zeros(1000)
+assert numpy.core.multiarray.get_handler_name(x) == "resmap"
+print("resmap", resmap.version(), "from", os.path.dirname(resmap.__file__))
+' "$root" "$(cat "$TOP/VERSION")")
+}
+
 # The malloc family: unversioned, so that LD_PRELOAD replaces glibc's
 # (with the __libc_* aliases and glibc's introspection calls).
 MALLOC_FAMILY='^(malloc|free|calloc|realloc|reallocarray|aligned_alloc|posix_memalign|memalign|valloc|pvalloc|malloc_usable_size|malloc_.*|mallinfo.*|mallopt|__libc_.*)$'

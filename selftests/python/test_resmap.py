@@ -50,6 +50,53 @@ def test_placements():
     assert e.value.errno == errno.ENODEV
 
 
+def test_interleave_over_a_set():
+    ids = [n.id for n in resmap.nodes() if n.total]
+    for bad, exc in (([], ValueError), ([64], ValueError), (["0"], TypeError),
+                     ([True], TypeError)):
+        with pytest.raises(exc):
+            resmap.Interleave(bad)
+    with pytest.raises(OSError) as e:
+        resmap.Interleave(ids + [63])
+    assert e.value.errno == errno.ENODEV
+    assert resmap.Interleave(reversed(ids)) == resmap.Interleave()
+    # A proper subset (in the test bed; the host may have one node) is
+    # a placement of its own, the same for the same set.
+    if len(ids) > 1:
+        p = resmap.Interleave(ids[1:])
+        assert p != resmap.Interleave()
+        assert p == resmap.Interleave(ids[:0:-1])
+        assert repr(p) == "resmap.Interleave(%r)" % ids[1:]
+        b = resmap.Buffer(MiB, placement=p)
+        assert b.placement == p and resmap.block_info(b).placement == p
+
+
+def mempolicy(address):
+    """(mode, node mask) of the page at address, by get_mempolicy(2)."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    mode = ctypes.c_int(-1)
+    mask = (ctypes.c_ulong * 16)()
+    SYS_get_mempolicy, MPOL_F_ADDR = 239, 2      # x86_64
+    if libc.syscall(ctypes.c_long(SYS_get_mempolicy), ctypes.byref(mode),
+                    mask, ctypes.c_ulong(1024), ctypes.c_void_p(address),
+                    ctypes.c_ulong(MPOL_F_ADDR)):
+        raise OSError(ctypes.get_errno(), "get_mempolicy")
+    return mode.value, mask[0]
+
+
+@pytest.mark.skipif(resmap.backend() != "syscall",
+                    reason="the module places pages without a VMA policy")
+def test_interleave_is_an_mbind_policy():
+    MPOL_INTERLEAVE = 3
+    ids = [n.id for n in resmap.nodes() if n.total]
+    for p, want in [(resmap.Interleave(), ids)] + \
+            [(resmap.Interleave([i]), [i]) for i in ids[1:]]:
+        b = resmap.Buffer(MiB, placement=p)
+        assert mempolicy(b.address) == (MPOL_INTERLEAVE,
+                                        sum(1 << i for i in want))
+
+
 def test_buffer_basics():
     b = resmap.Buffer(10000)
     assert len(b) == 10000

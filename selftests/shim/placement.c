@@ -2,8 +2,11 @@
 /*
  * Which backend serves the process, and resmap's placement flags: blocks
  * on the DRAM or pmem tier or a given node, checked page by page with
- * move_pages(2); a block moved between tiers at the same address.  On a
- * machine without pmem (the host) the pmem cases expect ENODEV.
+ * move_pages(2); a block moved between tiers at the same address;
+ * interleaving over every memory node or a set of them
+ * (resmap_interleave_nodes), by the policy mbind(2) left (syscall
+ * backend) and page by page.  On a machine without pmem (the host) the
+ * pmem cases expect ENODEV.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/mempolicy.h>
 
 #include "kselftest_harness.h"
 #include "shim_test.h"
@@ -209,6 +213,101 @@ TEST(move_between_tiers_in_place)
 	EXPECT_EQ(-1, resmap_move(p, RESMAP_M2_PMEM));
 	EXPECT_EQ(EINVAL, errno);
 	free(p);
+}
+
+/* The memory nodes, as a mask, from sysfs. */
+static uint64_t memory_nodes(void)
+{
+	char path[96];
+	uint64_t mask = 0;
+
+	for (int n = 0; n < 64; n++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", n);
+		if (!access(path, R_OK))
+			mask |= 1ULL << n;
+	}
+	return mask;
+}
+
+/* The interleave mask that mbind(2) left on @p, or 0 if another policy. */
+static uint64_t interleave_policy(void *p)
+{
+	unsigned long mask[16] = { 0 };
+	int mode = -1;
+
+	if (syscall(SYS_get_mempolicy, &mode, mask, 1024, p, MPOL_F_ADDR))
+		return 0;
+	return mode == MPOL_INTERLEAVE ? mask[0] : 0;
+}
+
+/*
+ * Pages of a block placed by @flags land only on @nodes, on every one.
+ * 16 MiB: with transparent huge pages (the syscall backend's anonymous
+ * memory) interleaving goes 2 MiB at a time, so a smaller block could
+ * miss a node.
+ */
+static void expect_interleaved(struct __test_metadata *_metadata,
+			       uintmax_t flags, uint64_t nodes)
+{
+	size_t len = 16 << 20;
+	struct resmap_block_info bi;
+	long total = 0, on;
+	int err;
+	char *p = placed(len, flags | RESMAP_M2_POPULATE, &err);
+
+	ASSERT_NE(NULL, p) TH_LOG("interleave %#llx: %s",
+				  (unsigned long long)nodes, strerror(err));
+	ASSERT_EQ(0, resmap_block_info(p, &bi));
+	EXPECT_EQ(flags, bi.placement);
+	if (!strcmp(resmap_backend(), "syscall"))
+		EXPECT_EQ(nodes, interleave_policy(p));
+	for (int n = 0; n < 64; n++) {
+		on = pages_on(p, len, n);
+		if (nodes & (1ULL << n)) {
+			EXPECT_LT(0, on) TH_LOG("node %d", n);
+		} else {
+			EXPECT_EQ(0, on) TH_LOG("node %d", n);
+		}
+		total += on;
+	}
+	EXPECT_EQ((long)(len / 4096), total);
+	free(p);
+}
+
+TEST(interleave_over_a_set_of_nodes)
+{
+	uint64_t all = memory_nodes(), set;
+	uintmax_t f;
+	int err;
+
+	/* Every memory node is plain RESMAP_M2_INTERLEAVE. */
+	EXPECT_EQ(RESMAP_M2_INTERLEAVE, resmap_interleave_nodes(all));
+	expect_interleaved(_metadata, RESMAP_M2_INTERLEAVE, all);
+	/* Errors, and a set number never named. */
+	EXPECT_EQ(0, resmap_interleave_nodes(0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, resmap_interleave_nodes(1ULL << 63));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(NULL, placed(4096, RESMAP_M2_INTERLEAVE |
+			       ((uintmax_t)255 << RESMAP_M2_NODE_SHIFT), &err));
+	EXPECT_EQ(EINVAL, err);
+	if (__builtin_popcountll(all) < 2)
+		SKIP(return, "one memory node: no proper subset to interleave over");
+	/* All but the lowest memory node: a set of its own, named once. */
+	set = all & (all - 1);
+	f = resmap_interleave_nodes(set);
+	ASSERT_NE(0, f);
+	EXPECT_NE(RESMAP_M2_INTERLEAVE, f);
+	EXPECT_EQ(RESMAP_M2_INTERLEAVE, f & ~((uintmax_t)0xff << RESMAP_M2_NODE_SHIFT));
+	EXPECT_EQ(f, resmap_interleave_nodes(set));
+	expect_interleaved(_metadata, f, set);
+	/* The lowest and the highest memory node only. */
+	set = (all & -all) | (1ULL << (63 - __builtin_clzll(all)));
+	if (set != all) {
+		f = resmap_interleave_nodes(set);
+		ASSERT_NE(0, f);
+		expect_interleaved(_metadata, f, set);
+	}
 }
 
 /* The size-versioned stats call: resident bytes per node and tier. */

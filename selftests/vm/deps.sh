@@ -22,6 +22,7 @@ packages=(
 	clang libclang-rt-14-dev
 	# selftests/install: man pages, DKMS, the Debian packages.
 	groff-base man-db pkgconf dkms dh-dkms debhelper lintian fakeroot dpkg-dev
+	dh-python
 	# make check-debug builds a kernel from linux-source-6.1.
 	bc bison flex libelf-dev libssl-dev
 	# The Python package (libshim/python) and its tests.
@@ -85,43 +86,70 @@ fi
 # that O_DIRECT tests can use.  Dependencies are added from modinfo.
 guest_modules="nfit nd_pmem nd_btt dax_pmem device_dax kmem brd"
 
-# Append module $1 and, first, everything it depends on, to $order.
+# Append module $1 of the kernel image unpacked in $2 to $order, after
+# everything it depends on, decompressed into $3; nothing if the kernel
+# has it built in (6.12 builds in virtio_pci, 6.1 does not).
 add_module() {
-	local name=$1 dir=$2 ko dep
+	local name=$1 img=$2 out=$3 ko dep
 	case " $order " in *" $name "*) return ;; esac
-	ko=$(find "$dir/root/lib/modules" -name "$name.ko" -o -name "$name.ko.xz" -o -name "$name.ko.zst" | head -n 1)
+	grep -q "/$name.ko\$" "$img"/lib/modules/*/modules.builtin && return
+	ko=$(find "$img/lib/modules" -name "$name.ko" -o -name "$name.ko.xz" -o -name "$name.ko.zst" | head -n 1)
 	[ -n "$ko" ] || { echo "deps: module $name not in image" >&2; exit 1; }
 	case "$ko" in
-	*.xz) xz -dc "$ko" > "$dir/modules/$name.ko" ;;
-	*.zst) zstd -qdc "$ko" > "$dir/modules/$name.ko" ;;
-	*) cp "$ko" "$dir/modules/$name.ko" ;;
+	*.xz) xz -dc "$ko" > "$out/$name.ko" ;;
+	*.zst) zstd -qdc "$ko" > "$out/$name.ko" ;;
+	*) cp "$ko" "$out/$name.ko" ;;
 	esac
-	for dep in $(modinfo -F depends "$dir/modules/$name.ko" | tr ',' ' '); do
-		add_module "$dep" "$dir"
+	for dep in $(modinfo -F depends "$out/$name.ko" | tr ',' ' '); do
+		add_module "$dep" "$img" "$out"
 	done
 	order="$order $name"
 }
 
+# fill_modules IMG OUT MODULES...: OUT/*.ko and OUT/load-order.
+fill_modules() {
+	local img=$1 out=$2 m
+	shift 2
+	mkdir -p "$out"
+	order=""
+	for m in "$@"; do
+		add_module "$m" "$img" "$out"
+	done
+	echo "$order" > "$out/load-order"
+}
+
+# The Python tests in the guest run Python and NumPy from the host's
+# /usr, shared read-only over virtio-9p (run-vm.sh): those modules, apart
+# from the test bed's own list so that changing one list never refetches
+# for the other, in $dir/virtio-9p.
+share_modules="virtio_pci 9pnet_virtio 9p"
+
 for kver in $KVERS; do
 	abi=$(kernel_abi "$kver")
 	dir="$cache/kernel/$abi"
-	# .done records the module list, so a changed list refetches.
-	[ "$(cat "$dir/.done" 2>/dev/null)" = "$guest_modules" ] && continue
+	# .done records each module list, so a changed list refetches.
+	if [ "$(cat "$dir/.done" 2>/dev/null)" = "$guest_modules" ] &&
+	   [ "$(cat "$dir/virtio-9p/.done" 2>/dev/null)" = "$share_modules" ]; then
+		continue
+	fi
 	echo "deps: preparing bootable kernel $abi"
 	deb=$(fetch_deb "linux-image-$abi-unsigned")
-	rm -rf "$dir"
-	mkdir -p "$dir/root" "$dir/modules"
-	dpkg-deb -x "$deb" "$dir/root"
-	# An ELF vmlinux boots through PVH and skips slow in-guest
-	# decompression under software emulation.
-	sh "$ksrc/scripts/extract-vmlinux" "$dir/root/boot/vmlinuz-$abi" > "$dir/vmlinux"
-	order=""
-	for m in $guest_modules; do
-		add_module "$m" "$dir"
-	done
-	echo "$order" > "$dir/modules/load-order"
-	rm -rf "$dir/root"
-	echo "$guest_modules" > "$dir/.done"
+	img="$cache/kernel/$abi.img"
+	rm -rf "$img"
+	dpkg-deb -x "$deb" "$img"
+	if [ "$(cat "$dir/.done" 2>/dev/null)" != "$guest_modules" ]; then
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		# An ELF vmlinux boots through PVH and skips slow
+		# in-guest decompression under software emulation.
+		sh "$ksrc/scripts/extract-vmlinux" "$img/boot/vmlinuz-$abi" > "$dir/vmlinux"
+		fill_modules "$img" "$dir/modules" $guest_modules
+		echo "$guest_modules" > "$dir/.done"
+	fi
+	rm -rf "$dir/virtio-9p"
+	fill_modules "$img" "$dir/virtio-9p" $share_modules
+	echo "$share_modules" > "$dir/virtio-9p/.done"
+	rm -rf "$img"
 done
 rm -f "$cache"/debs/linux-image-*.deb
 echo "deps: ready (cache: $cache)"

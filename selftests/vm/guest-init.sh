@@ -67,6 +67,34 @@ load_modules() {
 	done
 }
 
+# The host's /usr and /etc and the build tree, shared read-only by
+# run-vm.sh over virtio-9p, as a root at /host for the Python tests
+# (selftests/python/run.sh chroots there): the host's own paths for
+# Python, NumPy, pytest and the package, this guest's /proc, /sys, /dev
+# (with /dev/resmap) and a /tmp of its own, and /kselftest bound at the
+# same path so that the tests find their files.
+host_root() {
+	for m in $(cat /lib/modules/virtio-9p/load-order); do
+		insmod "/lib/modules/virtio-9p/$m.ko" || return 1
+	done
+	mkdir -p /host && mount -t tmpfs -o mode=0755 host /host || return 1
+	while read -r tag path; do
+		mkdir -p "/host$path" &&
+		mount -t 9p -o ro,trans=virtio,version=9p2000.L,cache=loose,msize=262144 \
+			"$tag" "/host$path" || return 1
+	done < /lib/modules/host-shares
+	for d in bin lib lib64 sbin; do
+		ln -s "usr/$d" "/host/$d"
+	done
+	mkdir -p /host/proc /host/sys /host/dev /host/tmp /host/kselftest &&
+	mount -t proc proc /host/proc &&
+	mount -t sysfs sysfs /host/sys &&
+	mount -t devtmpfs devtmpfs /host/dev &&
+	mount -t tmpfs -o mode=1777 tmp /host/tmp &&
+	mount -o bind /kselftest /host/kselftest &&
+	[ -x /host/usr/bin/python3 ]
+}
+
 # A low watchdog, so that a command which never reschedules, or a task
 # blocked for long, is reported in dmesg (which the host scans): a soft
 # lockup after 2 x 5 s on a CPU, a hung task after 20 s in D state.
@@ -80,6 +108,10 @@ echo "# testbed: kernel $(uname -r), cx16 $(grep -qw cx16 /proc/cpuinfo && echo 
 if step "kernel modules for the test bed load" load_modules &&
    step "pmem node online through dax kmem" sh /bin/pmem-node.sh &&
    step "insmod resmap.ko" insmod /lib/modules/resmap.ko; then
+	if [ -e /lib/modules/host-shares ] &&
+	   step "host's Python at /host over virtio-9p" host_root; then
+		export RESMAP_PYTHON_ROOT=/host
+	fi
 	watch=
 	if [ -e "$kmemleak" ]; then
 		kmemleak_watch &
@@ -92,7 +124,13 @@ if step "kernel modules for the test bed load" load_modules &&
 		cd /kselftest && ./run_kselftest.sh
 		cd /
 		;;
-	demo) /kselftest/resmap/resmap-demo ;;
+	demo)
+		/kselftest/resmap/resmap-demo &&
+		echo && /kselftest/shim/shim-demo &&
+		if [ -n "${RESMAP_PYTHON_ROOT:-}" ]; then
+			sh /kselftest/python/run.sh --demo
+		fi || echo "# not ok - testbed: the demo failed"
+		;;
 	*)
 		"/kselftest/$RESMAP_RUN" ||
 			echo "# not ok - testbed: $RESMAP_RUN exited $?"

@@ -52,6 +52,27 @@ for m in "$kernel"/modules/*.ko; do	# none when everything is built in
 	[ -e "$m" ] && cp "$m" "$root/lib/modules/"
 done
 cp "$ko" "$root/lib/modules/resmap.ko"
+
+# The Python tests run the host's Python, NumPy and pytest, and the build
+# tree's package, read-only over virtio-9p (guest-init.sh builds a root
+# of them at /host): nothing to pack, and the guest reads only the files
+# an import opens.  Each line of /lib/modules/host-shares is "tag path";
+# the build tree is shared at its host path, so the extension's RUNPATH
+# and the tests' paths hold in the guest.
+shares=()
+if [ -e "$kernel/virtio-9p/.done" ]; then
+	mkdir -p "$root/lib/modules/virtio-9p"
+	cp "$kernel"/virtio-9p/load-order "$kernel"/virtio-9p/*.ko \
+		"$root/lib/modules/virtio-9p/"
+	n=0
+	for d in /usr /etc "$top" "$BUILD"; do
+		d=$(realpath "$d")
+		case "$d" in "$(realpath "$top")"/*) continue ;; esac	# in the tree
+		shares+=(-virtfs "local,path=$d,mount_tag=h$n,security_model=none,readonly=on,multidevs=remap")
+		echo "h$n $d" >> "$root/lib/modules/host-shares"
+		n=$((n + 1))
+	done
+fi
 cp "$here/guest-init.sh" "$root/init"
 cp "$here/pmem-node.sh" "$root/bin/pmem-node.sh"
 make -s --no-print-directory -C "$top/selftests" vm-install \
@@ -114,6 +135,7 @@ boot_guest() {
 		"${hmat[@]}" \
 		-object memory-backend-ram,id=nv1,size=1G \
 		-device nvdimm,id=nvdimm1,memdev=nv1,node=2 \
+		"${shares[@]}" \
 		-nic none -initrd "$work/initrd.gz" \
 		-append "console=ttyS0 loglevel=1 panic=-1 oops=panic cryptomgr.notests tsc=reliable no_timer_check mitigations=off RESMAP_RUN=${VM_RUN:-tests} ${VM_ENV:-}" \
 		-nographic -no-reboot < /dev/null > "$work/console.log" 2>&1 || status=$?

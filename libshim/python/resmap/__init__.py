@@ -5,7 +5,6 @@ place, and N1527 batch allocation, on libresmap-shim.
 See Documentation/python.rst.
 """
 import contextlib as _contextlib
-import errno as _errno
 import os as _os
 
 from . import _resmap
@@ -22,7 +21,7 @@ _SYS_NODES = "/sys/devices/system/node"
 
 
 class Placement:
-    """Where a block's pages go: DRAM, PMEM, Node(n) or Interleave()."""
+    """Where a block's pages go: DRAM, PMEM, Node(n) or Interleave([ids])."""
 
     __slots__ = ("_flags", "_name")
 
@@ -54,20 +53,31 @@ def Node(n):
                      "Node(%d)" % n)
 
 
+# Interleave(ids) placements by their flags, for block_info(): the
+# shim names each set of nodes by a number in the flags.
+_interleave_sets = {}
+
+
 def Interleave(ids=None):
-    """Page by page over all memory nodes; ids, if given, must be all of them
-    (the shim interleaves over every memory node; a subset is refused with
-    ValueError rather than silently widened)."""
-    if ids is not None:
-        want = sorted(set(int(i) for i in ids))
-        have = sorted(n.id for n in nodes() if n.total)
-        for i in want:
-            if i not in have:
-                raise OSError(_errno.ENODEV, "node %d has no memory" % i)
-        if want != have:
-            raise ValueError("Interleave() over a subset of the memory "
-                             "nodes is not supported (nodes: %r)" % have)
-    return Placement(_resmap.M2_INTERLEAVE, "Interleave()")
+    """Page by page over every memory node, or over the nodes in ids
+    (OSError(ENODEV) if one has no memory)."""
+    if ids is None:
+        return Placement(_resmap.M2_INTERLEAVE, "Interleave()")
+    want = set()
+    for i in ids:
+        if isinstance(i, bool) or not isinstance(i, int):
+            raise TypeError("a node id is an int")
+        if not 0 <= i < 64:
+            raise ValueError("node ids are 0 to 63")
+        want.add(i)
+    if not want:
+        raise ValueError("Interleave([]) names no node")
+    flags = _resmap._interleave_flags(sum(1 << i for i in want))
+    if flags == _resmap.M2_INTERLEAVE:
+        return Placement(flags, "Interleave()")
+    p = Placement(flags, "Interleave(%r)" % sorted(want))
+    _interleave_sets.setdefault(flags, p)
+    return p
 
 
 class NodeInfo:
@@ -165,7 +175,11 @@ def _placement_of(flags):
     if flags & _resmap.M2_PMEM:
         return PMEM
     if flags & _resmap.M2_INTERLEAVE:
-        return Interleave()
+        if flags == _resmap.M2_INTERLEAVE:
+            return Interleave()
+        # A set named in C (resmap_interleave_nodes) rather than here.
+        return _interleave_sets.get(flags) or Placement(
+            flags, "Interleave(set %d)" % (flags >> _resmap.M2_NODE_SHIFT))
     return None
 
 

@@ -723,6 +723,22 @@ static PyObject *module_nodes(PyObject *m, PyObject *unused)
 	return list;
 }
 
+/* _interleave_flags(mask): resmap_interleave_nodes(mask), or OSError. */
+static PyObject *interleave_flags(PyObject *m, PyObject *arg)
+{
+	unsigned long long mask;
+	uintmax_t flags;
+
+	(void)m;
+	mask = PyLong_AsUnsignedLongLong(arg);
+	if (PyErr_Occurred())
+		return NULL;
+	flags = resmap_interleave_nodes(mask);
+	if (!flags)
+		return raise_errno(errno, NULL);
+	return PyLong_FromUnsignedLongLong(flags);
+}
+
 static PyMethodDef methods[] = {
 	{ "backend", backend, METH_NOARGS,
 	  "backend(): \"module\" or \"syscall\"" },
@@ -740,6 +756,7 @@ static PyMethodDef methods[] = {
 	{ "_block_info", block_info, METH_O, NULL },
 	{ "_set_thread_placement", set_thread_placement, METH_O, NULL },
 	{ "_module_nodes", module_nodes, METH_NOARGS, NULL },
+	{ "_interleave_flags", interleave_flags, METH_O, NULL },
 	{ NULL }
 };
 
