@@ -27,7 +27,7 @@
 #endif
 
 /* vm.overcommit_memory is 2; read once (a race reads the same value). */
-static bool sys_strict(void)
+bool shim_strict_overcommit(void)
 {
 	static int strict = -1;
 	char c = 0;
@@ -48,7 +48,7 @@ static bool sys_strict(void)
 /* Under strict overcommit only: make a range accessible, or not. */
 static int sys_protect(void *addr, size_t len, bool access)
 {
-	if (!sys_strict() || !len)
+	if (!shim_strict_overcommit() || !len)
 		return 0;
 	return mprotect(addr, len, access ? PROT_READ | PROT_WRITE :
 					    PROT_NONE) ? -errno : 0;
@@ -56,8 +56,10 @@ static int sys_protect(void *addr, size_t len, bool access)
 
 static void *sys_map(void *hint, size_t len)
 {
-	return mmap(hint, len, sys_strict() ? PROT_NONE : PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	int prot = shim_strict_overcommit() ? PROT_NONE : PROT_READ | PROT_WRITE;
+
+	return mmap(hint, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		    -1, 0);
 }
 
 /*

@@ -272,6 +272,21 @@ int shim_realloc(void **ptr, size_t size, size_t align, size_t reserve,
 void shim_free(void *p, uintmax_t flags);
 size_t shim_usable(const void *p);
 
+/*
+ * Shared regions that unplaced large blocks below SHIM_HUGE are carved
+ * from (large_region.c), so that they take no mapping each.  An extent
+ * is a multiple of SHIM_UNIT; *region names its region for the calls
+ * after.  NULL if there is no room (or strict overcommit).
+ */
+void *shim_region_alloc(size_t len, size_t align, unsigned int *region);
+bool shim_region_extend(unsigned int region, void *p, size_t len,
+			size_t new_len);
+void shim_region_free(unsigned int region, void *p, size_t len, bool placed);
+size_t shim_region_trim(void);
+void shim_region_lock(void);
+void shim_region_unlock(void);
+bool shim_strict_overcommit(void);
+
 size_t shim_large_registry_bytes(void);
 void shim_large_where(uint64_t *counts, unsigned int nr);
 

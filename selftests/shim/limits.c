@@ -178,4 +178,49 @@ TEST_F_TIMEOUT(big, large_blocks_within_max_map_count, 900)
 	free(blocks);
 }
 
+/*
+ * More live large blocks than vm.max_map_count allows mappings, with a
+ * freed block between each two, so that no two could be one mapping by
+ * merging: each once took a mapping of its own, and past the limit
+ * malloc failed where glibc went on.  They share regions now: the
+ * mappings stay few, and a 1 MiB block can still be had and used.
+ */
+TEST_F_TIMEOUT(big, more_large_blocks_than_max_map_count, 900)
+{
+	long n = max_map_count() + 4096, maps0 = count_maps(), maps1;
+	void **blocks;
+	char *p;
+
+	if (n > (1L << 20))
+		SKIP(return, "vm.max_map_count is %ld: too many blocks to hold",
+		     n - 4096);
+	blocks = calloc(2 * n, sizeof(*blocks));
+	ASSERT_NE(NULL, blocks);
+	for (long i = 0; i < 2 * n; i++) {
+		blocks[i] = malloc(132 << 10);
+		ASSERT_NE(NULL, blocks[i]) TH_LOG("block %ld of %ld", i, 2 * n);
+	}
+	for (long i = 1; i < 2 * n; i += 2)
+		free(blocks[i]);
+	/* Some of them written, at both ends (all would be 1 GiB or so). */
+	for (long i = 0; i < 2 * n; i += 32) {
+		((char *)blocks[i])[0] = (char)(i / 32);
+		((char *)blocks[i])[(132 << 10) - 1] = (char)(i / 32);
+	}
+	maps1 = count_maps();
+	EXPECT_LT(maps1 - maps0, 256) TH_LOG("%ld blocks, %ld mappings", n,
+					     maps1 - maps0);
+	p = malloc(1 << 20);
+	ASSERT_NE(NULL, p);
+	memset(p, 0xa5, 1 << 20);
+	free(p);
+	for (long i = 0; i < 2 * n; i += 32) {
+		ASSERT_EQ((char)(i / 32), ((char *)blocks[i])[0]);
+		ASSERT_EQ((char)(i / 32), ((char *)blocks[i])[(132 << 10) - 1]);
+	}
+	for (long i = 0; i < 2 * n; i += 2)
+		free(blocks[i]);
+	free(blocks);
+}
+
 TEST_HARNESS_MAIN
