@@ -6,9 +6,10 @@
  * touch), so tens of thousands of live blocks with holes between them
  * once exhausted the limit where glibc went on.  Unplaced blocks below
  * SHIM_HUGE are therefore carved from regions instead: anonymous
- * mappings of 32 MiB up to 1 GiB (each twice the last), 2 MiB-aligned,
- * handed out in granules of SHIM_UNIT (64 KiB) by a bitmap, first fit
- * from where the last block was taken.  However many blocks they hold,
+ * mappings of 32 MiB up to 1 GiB (each twice the last; less, down to
+ * what a block needs, under a small RLIMIT_AS), handed out in granules
+ * of SHIM_UNIT (64 KiB) by a bitmap in the region's first granule, first
+ * fit from where the last block was taken.  However many blocks they hold,
  * and however they are freed, a region stays one mapping: every call on
  * its blocks is madvise (MADV_DONTNEED to give pages back) or nothing,
  * never mprotect, mremap or munmap of a part, which would split it.
@@ -24,7 +25,6 @@
  * own, which splits the region's mapping around it; freeing it resets
  * the policy, and the mapping merges again.
  */
-#include <string.h>
 #include <linux/mempolicy.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -42,13 +42,19 @@
 
 struct region {
 	char *base;		/* NULL: a free slot */
+	uint64_t *map;		/* 1: taken; at base, in granule 0 */
 	uint32_t granules;	/* its length */
 	uint32_t free;		/* granules not taken */
 	uint32_t hint;		/* where the last search ended */
-	uint64_t map[REGION_GRANULES_MAX / 64];	/* 1: taken */
 };
 
-/* In the library's bss: a page of it is touched per region used. */
+_Static_assert(REGION_GRANULES_MAX / 8 <= GRANULE,
+	       "a region's bitmap fits in its first granule");
+
+/*
+ * Small, in the library's bss (which a small RLIMIT_AS must hold too):
+ * the bitmaps are in the regions.
+ */
 static struct region regions[REGIONS_MAX];
 static unsigned int nr_regions;		/* slots ever used */
 static unsigned int cur;		/* the region the last block came from */
@@ -100,15 +106,19 @@ static uint32_t free_run(const struct region *r, uint32_t i, uint32_t want)
 	return run < want ? run : want;
 }
 
-/* @n free granules, the first a multiple of @ag, in [from, to): *at. */
+/*
+ * @n free granules in [from, to), the first at an address aligned to
+ * @ag granules: *at.
+ */
 static bool fit(const struct region *r, uint32_t from, uint32_t to,
 		uint32_t n, uint32_t ag, uint32_t *at)
 {
 	uint32_t i = from, run;
+	uint32_t phase = (ag - ((uintptr_t)r->base >> GRANULE_SHIFT) % ag) % ag;
 
 	for (;;) {
 		i = next_free(r, i);
-		i = (i + ag - 1) / ag * ag;
+		i += (phase + ag - i % ag) % ag;
 		if (i >= to || to - i < n)
 			return false;
 		run = free_run(r, i, n);
@@ -152,17 +162,19 @@ static int add_region(size_t len)
 
 	if (want > REGION_MAX)
 		want = REGION_MAX;
-	len = shim_round_up(len, SHIM_HUGE);
+	len = shim_round_up(len + GRANULE, SHIM_HUGE);	/* and the bitmap */
 	if (want < len)
 		want = len;
 	for (; want >= len && !base; want /= 2) {
-		base = shim_syscall_backend.reserve(want, SHIM_HUGE);
+		base = shim_syscall_backend.reserve(want, GRANULE);
 		if (base)
 			break;
 	}
 	if (!base)
 		return -ENOMEM;
 	madvise(base, want, MADV_NOHUGEPAGE);
+	/* Fresh pages are zero: all free, but granule 0, the bitmap's. */
+	((uint64_t *)base)[0] = 1;
 	pthread_mutex_lock(&region_lock);
 	for (k = 0; k < REGIONS_MAX && regions[k].base; k++)
 		;
@@ -171,10 +183,10 @@ static int add_region(size_t len)
 		munmap(base, want);
 		return -ENOMEM;
 	}
-	memset(regions[k].map, 0, sizeof(regions[k].map));
+	regions[k].map = (uint64_t *)base;
 	regions[k].granules = want >> GRANULE_SHIFT;
-	regions[k].free = regions[k].granules;
-	regions[k].hint = 0;
+	regions[k].free = regions[k].granules - 1;
+	regions[k].hint = 1;
 	regions[k].base = base;
 	if (k >= nr_regions)
 		nr_regions = k + 1;
@@ -204,7 +216,7 @@ void *shim_region_alloc(size_t len, size_t align, unsigned int *region)
 	uint32_t ag = align > GRANULE ? align >> GRANULE_SHIFT : 1;
 	void *p;
 
-	if (!len || len > REGION_MAX || align > SHIM_HUGE ||
+	if (!len || len > REGION_MAX - GRANULE || align > SHIM_HUGE ||
 	    shim_strict_overcommit())
 		return NULL;
 	pthread_mutex_lock(&region_lock);
@@ -261,7 +273,7 @@ size_t shim_region_trim(void)
 		struct region *r = &regions[k];
 		size_t len = (size_t)r->granules << GRANULE_SHIFT;
 
-		if (!r->base || r->free != r->granules)
+		if (!r->base || r->free != r->granules - 1)
 			continue;
 		munmap(r->base, len);
 		r->base = NULL;
