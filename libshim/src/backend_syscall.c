@@ -62,6 +62,9 @@ static void *sys_map(void *hint, size_t len)
 		    -1, 0);
 }
 
+/* Aligned addresses tried below a misaligned one. */
+#define RESERVE_HINTS	64
+
 /*
  * An aligned reservation.  First exactly @len at an aligned hint (the
  * kernel takes a free hint), so that a process near its RLIMIT_AS needs
@@ -82,13 +85,22 @@ static void *sys_reserve(size_t len, size_t align)
 			return base;
 		if (base != MAP_FAILED) {
 			munmap(base, len);
-			/* Below it: mmap hands out space top-down. */
-			p = sys_map((void *)((uintptr_t)base & ~(align - 1)),
-				    len);
-			if (p != MAP_FAILED && !((uintptr_t)p & (align - 1)))
-				return p;
-			if (p != MAP_FAILED)
-				munmap(p, len);
+			/*
+			 * Below it: mmap hands out space top-down.  A few
+			 * aligned places, where len + align cannot be had.
+			 */
+			for (int i = 0; i < RESERVE_HINTS; i++) {
+				uintptr_t hint = ((uintptr_t)base & ~(align - 1)) -
+						 i * align;
+
+				p = sys_map((void *)hint, len);
+				if (p != MAP_FAILED && (uintptr_t)p == hint)
+					return p;
+				if (p != MAP_FAILED)
+					munmap(p, len);
+				if (hint < align)
+					break;
+			}
 		}
 	}
 	base = sys_map(NULL, span);

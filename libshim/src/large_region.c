@@ -6,8 +6,8 @@
  * touch), so tens of thousands of live blocks with holes between them
  * once exhausted the limit where glibc went on.  Unplaced blocks below
  * SHIM_HUGE are therefore carved from regions instead: anonymous
- * mappings of 32 MiB up to 1 GiB (each twice the last; less, down to
- * what a block needs, under a small RLIMIT_AS), handed out in granules
+ * mappings of 32 MiB up to 1 GiB (each twice the last; what a block
+ * needs, under a small RLIMIT_AS), handed out in granules
  * of SHIM_UNIT (64 KiB) by a bitmap in the region's first granule, first
  * fit from where the last block was taken.  However many blocks they hold,
  * and however they are freed, a region stays one mapping: every call on
@@ -162,13 +162,17 @@ static int add_region(size_t len)
 
 	if (want > REGION_MAX)
 		want = REGION_MAX;
-	len = shim_round_up(len + GRANULE, SHIM_HUGE);	/* and the bitmap */
-	if (want < len)
+	len += GRANULE;		/* and the bitmap */
+	if (want < len || !shim_roomy(want))
 		want = len;
-	for (; want >= len && !base; want /= 2) {
+	for (; want > len && !base; want /= 2) {
 		base = shim_syscall_backend.reserve(want, GRANULE);
 		if (base)
 			break;
+	}
+	if (!base) {
+		want = len;
+		base = shim_syscall_backend.reserve(want, GRANULE);
 	}
 	if (!base)
 		return -ENOMEM;

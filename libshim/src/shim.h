@@ -159,7 +159,7 @@ long shim_where_pages(void *addr, size_t len, uint64_t *counts,
 #define SHIM_SPAN_MAX_UNITS	16	/* the largest class's span, 1 MiB */
 
 enum shim_span_kind {
-	SPAN_UNUSED,		/* the metadata unit; not in any segment */
+	SPAN_UNUSED,		/* the metadata unit (units: the segment's) */
 	SPAN_HEAD,		/* first unit of a class's span */
 	SPAN_CONT,		/* other units of a span (head: its first) */
 	SPAN_FREE,		/* first unit of a free run in the pool */
@@ -197,16 +197,22 @@ static inline struct span *shim_seg_spans(const void *p)
 	return (struct span *)((uintptr_t)p & ~(SHIM_SEG - 1));
 }
 
-/* Whether @p lies in a unit of a segment of the arena. */
+/*
+ * Whether @p lies in a unit of a segment of the arena.  A segment is
+ * shorter than SHIM_SEG under a small RLIMIT_AS: its span table's first
+ * entry (the metadata unit's own) holds its length in units.
+ */
 static inline bool shim_small_owns(const void *p)
 {
 	uintptr_t i = (uintptr_t)p >> SHIM_SEG_SHIFT;
+	uintptr_t off = (uintptr_t)p & (SHIM_SEG - 1);
 
 	if (i >= (1UL << (SHIM_ADDR_BITS - SHIM_SEG_SHIFT)) ||
 	    !(atomic_load_explicit(&shim_seg_map[i / 64],
 				   memory_order_acquire) & (1ULL << (i % 64))))
 		return false;
-	return ((uintptr_t)p & (SHIM_SEG - 1)) >= SHIM_UNIT;
+	return off >= SHIM_UNIT &&
+	       off >> SHIM_UNIT_SHIFT < shim_seg_spans(p)->units;
 }
 
 static inline struct span *shim_span_of(const void *p)
@@ -225,6 +231,7 @@ static inline char *shim_span_start(const struct span *s)
 }
 
 int shim_arena_init(void);
+bool shim_roomy(size_t bytes);
 struct span *shim_arena_take(uint32_t units);
 void shim_arena_give(struct span *s);
 void shim_arena_where(uint64_t *counts, unsigned int nr);
