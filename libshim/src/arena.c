@@ -135,10 +135,16 @@ static int arena_grow(uint32_t units)
 	    shim_roomy(reserved + len))
 		spans = shim_be->reserve(len, SHIM_SEG);
 	if (!spans) {
-		/* A 32nd of the arena so far, so that they stay few. */
-		len = SEG_SHORT;
-		while (len < least || len < reserved / 32)
-			len *= 2;
+		/*
+		 * A 32nd of the arena so far, so that they stay few; else
+		 * units exactly (a power of two would leave half of one
+		 * unused: 64 objects of 64 KiB took 8 MiB, not 4.6).
+		 */
+		len = shim_round_up(reserved / 32, SHIM_UNIT);
+		if (len < least)
+			len = least;
+		if (len < SEG_SHORT)
+			len = SEG_SHORT;
 		if (len > SHIM_SEG)
 			len = SHIM_SEG;
 		if (!shim_opt.arena_max || reserved + len <= shim_opt.arena_max)
