@@ -13,10 +13,14 @@
  * memory (a class gives a span back decommitted).
  */
 #include <string.h>
+#include <sys/resource.h>
 
 #include "shim.h"
 
 #define POOL_BINS	(SHIM_SPAN_MAX_UNITS + 1)	/* [0]: longer runs */
+/* A segment where a whole one cannot be had: the metadata unit and 3. */
+#define SEG_SHORT	(4 * SHIM_UNIT)
+
 
 _Atomic uint64_t shim_seg_map[(1UL << (SHIM_ADDR_BITS - SHIM_SEG_SHIFT)) / 64];
 static struct span *pool[POOL_BINS];
@@ -92,18 +96,60 @@ static struct span *run_find(uint32_t units)
 	return pool[0];
 }
 
-/* One more segment, all of it one free run; pool_lock held. */
-static int arena_grow(void)
+/*
+ * Whether @bytes are at most a quarter of RLIMIT_AS: the arena's
+ * segments, and the large blocks' regions, are whole only then, so that
+ * under a limit of 40 MiB a 32 MiB segment does not leave too little for
+ * everything else.
+ */
+bool shim_roomy(size_t bytes)
 {
-	size_t reserved = atomic_load(&shim_counters.arena_reserved);
-	struct span *spans;
+	struct rlimit rl;
+
+	return getrlimit(RLIMIT_AS, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+	       bytes <= rl.rlim_cur / 4;
+}
+
+/*
+ * One more segment, all of it one free run, with room for a span of
+ * @units at least; pool_lock held.  Where the address space is short
+ * (RLIMIT_AS) and a whole segment cannot be had, only its first
+ * SEG_SHORT bytes, or as many as that span or a 32nd of the arena so
+ * far needs (taking more would leave less for the large blocks): a
+ * program that glibc runs under a limit of a few MiB runs here too.  The
+ * rest of its SHIM_SEG stays unreserved, and may hold other mappings;
+ * spans[0].units says how long it is, so that shim_small_owns() claims
+ * none of them.
+ */
+static int arena_grow(uint32_t units)
+{
+	size_t reserved = atomic_load(&shim_counters.arena_reserved), len;
+	size_t least = (size_t)(units + 1) << SHIM_UNIT_SHIFT;
+	struct span *spans = NULL;
 	uintptr_t i;
 
 	int err = errno;
 
-	if (shim_opt.arena_max && reserved + SHIM_SEG > shim_opt.arena_max)
-		return -ENOMEM;
-	spans = shim_be->reserve(SHIM_SEG, SHIM_SEG);
+	len = SHIM_SEG;
+	if ((!shim_opt.arena_max || reserved + len <= shim_opt.arena_max) &&
+	    shim_roomy(reserved + len))
+		spans = shim_be->reserve(len, SHIM_SEG);
+	if (!spans) {
+		/*
+		 * A 32nd of the arena so far, so that they stay few; else
+		 * units exactly (a power of two would leave half of one
+		 * unused: 64 objects of 64 KiB took 8 MiB, not 4.6).
+		 */
+		len = shim_round_up(reserved / 32, SHIM_UNIT);
+		if (len < least)
+			len = least;
+		if (len < SEG_SHORT)
+			len = SEG_SHORT;
+		if (len > SHIM_SEG)
+			len = SHIM_SEG;
+		if (!shim_opt.arena_max || reserved + len <= shim_opt.arena_max)
+			spans = shim_be->reserve(len, SHIM_SEG);
+	}
 	/* The caller may still succeed (from purged spans): keep errno. */
 	errno = err;
 	if (!spans)
@@ -111,12 +157,13 @@ static int arena_grow(void)
 	i = (uintptr_t)spans >> SHIM_SEG_SHIFT;
 	if (i >= (1UL << (SHIM_ADDR_BITS - SHIM_SEG_SHIFT)) ||
 	    shim_be->commit(spans, SHIM_UNIT, NULL)) {
-		shim_be->release(spans, SHIM_SEG);
+		shim_be->release(spans, len);
 		return -ENOMEM;
 	}
 	/* Fresh pages are zero: every unit is SPAN_UNUSED until listed. */
-	run_add(&spans[1], SHIM_SEG_UNITS - 1);
-	atomic_fetch_add(&shim_counters.arena_reserved, SHIM_SEG);
+	spans[0].units = len >> SHIM_UNIT_SHIFT;
+	run_add(&spans[1], spans[0].units - 1);
+	atomic_fetch_add(&shim_counters.arena_reserved, len);
 	atomic_fetch_or_explicit(&shim_seg_map[i / 64], 1ULL << (i % 64),
 				 memory_order_release);
 	return 0;
@@ -133,7 +180,7 @@ struct span *shim_arena_take(uint32_t units)
 
 	pthread_mutex_lock(&pool_lock);
 	s = run_find(units);
-	if (!s && !arena_grow())
+	if (!s && !arena_grow(units))
 		s = run_find(units);
 	if (!s) {
 		pthread_mutex_unlock(&pool_lock);
@@ -169,7 +216,7 @@ int shim_arena_init(void)
 	int err;
 
 	pthread_mutex_lock(&pool_lock);
-	err = atomic_load(&shim_counters.arena_reserved) ? 0 : arena_grow();
+	err = atomic_load(&shim_counters.arena_reserved) ? 0 : arena_grow(1);
 	pthread_mutex_unlock(&pool_lock);
 	return err;
 }
@@ -189,7 +236,10 @@ void shim_arena_where(uint64_t *counts, unsigned int nr)
 		for (; bits; bits &= bits - 1) {
 			uintptr_t seg = (w * 64 + __builtin_ctzll(bits)) << SHIM_SEG_SHIFT;
 
-			if (shim_where_pages((void *)seg, SHIM_SEG, one, nr) < 0)
+			size_t len = (size_t)((struct span *)seg)->units <<
+				     SHIM_UNIT_SHIFT;
+
+			if (shim_where_pages((void *)seg, len, one, nr) < 0)
 				continue;
 			for (unsigned int n = 0; n < nr; n++)
 				counts[n] += one[n];

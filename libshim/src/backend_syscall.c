@@ -27,7 +27,7 @@
 #endif
 
 /* vm.overcommit_memory is 2; read once (a race reads the same value). */
-static bool sys_strict(void)
+bool shim_strict_overcommit(void)
 {
 	static int strict = -1;
 	char c = 0;
@@ -48,7 +48,7 @@ static bool sys_strict(void)
 /* Under strict overcommit only: make a range accessible, or not. */
 static int sys_protect(void *addr, size_t len, bool access)
 {
-	if (!sys_strict() || !len)
+	if (!shim_strict_overcommit() || !len)
 		return 0;
 	return mprotect(addr, len, access ? PROT_READ | PROT_WRITE :
 					    PROT_NONE) ? -errno : 0;
@@ -56,9 +56,14 @@ static int sys_protect(void *addr, size_t len, bool access)
 
 static void *sys_map(void *hint, size_t len)
 {
-	return mmap(hint, len, sys_strict() ? PROT_NONE : PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	int prot = shim_strict_overcommit() ? PROT_NONE : PROT_READ | PROT_WRITE;
+
+	return mmap(hint, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		    -1, 0);
 }
+
+/* Aligned addresses tried below a misaligned one. */
+#define RESERVE_HINTS	64
 
 /*
  * An aligned reservation.  First exactly @len at an aligned hint (the
@@ -80,13 +85,22 @@ static void *sys_reserve(size_t len, size_t align)
 			return base;
 		if (base != MAP_FAILED) {
 			munmap(base, len);
-			/* Below it: mmap hands out space top-down. */
-			p = sys_map((void *)((uintptr_t)base & ~(align - 1)),
-				    len);
-			if (p != MAP_FAILED && !((uintptr_t)p & (align - 1)))
-				return p;
-			if (p != MAP_FAILED)
-				munmap(p, len);
+			/*
+			 * Below it: mmap hands out space top-down.  A few
+			 * aligned places, where len + align cannot be had.
+			 */
+			for (int i = 0; i < RESERVE_HINTS; i++) {
+				uintptr_t hint = ((uintptr_t)base & ~(align - 1)) -
+						 i * align;
+
+				p = sys_map((void *)hint, len);
+				if (p != MAP_FAILED && (uintptr_t)p == hint)
+					return p;
+				if (p != MAP_FAILED)
+					munmap(p, len);
+				if (hint < align)
+					break;
+			}
 		}
 	}
 	base = sys_map(NULL, span);

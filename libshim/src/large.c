@@ -1,21 +1,27 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Large blocks (above SHIM_SMALL_MAX, or placed, or with a large reserve
- * hint): each has a reservation of its own, page-aligned or better, with
- * room to grow.  A registry (open addressing, keyed by address) holds
- * each block's committed and reserved sizes and placement.
+ * hint): each has a reservation, page-aligned or better, with room to
+ * grow.  Unplaced blocks below SHIM_HUGE take theirs from a shared region
+ * (large_region.c), so that the process's mappings do not grow with its
+ * blocks; the others get a mapping of their own, and so does any block
+ * when the regions are full.  A registry (open addressing, keyed by
+ * address) holds each block's committed and reserved sizes and placement.
  *
  * Growth commits into the reservation, or extends it in place when the
- * address space after it is free (the backend's grow).  When neither
- * works the block moves: mremap(MREMAP_MAYMOVE) relocates its pages
- * without copying; only if that fails are the bytes copied.  Shrinking
- * gives the tail's pages back.
+ * address space after it is free (the backend's grow; in a region, the
+ * granules after it).  When neither works the block moves:
+ * mremap(MREMAP_MAYMOVE) relocates its pages without copying; only if
+ * that fails, or the block is in a region (moving part of a region would
+ * split its mapping), are the bytes copied.  Shrinking gives the tail's
+ * pages back.
  *
  * Default reservation, for blocks whose caller gave no hint: twice the
  * size, and at least 1 MiB more, so that realloc growth stays in place
  * for a while (address space is plentiful on 64-bit, copying is not); a
  * block that had to move gets four times its new size.  When the address
- * space is tight (RLIMIT_AS), the exact size.
+ * space is tight (RLIMIT_AS), the exact size.  In a region, twice the
+ * size (up to SHARED_RES_MAX), in granules.
  *
  * Growth commits ahead to twice the old size (pages cost nothing until
  * touched); shrinking gives pages back only when it frees more than
@@ -48,6 +54,7 @@ struct large {
 	size_t req;		/* the size last asked for */
 	uint32_t grows;		/* times it has grown: its growth history */
 	bool carved;		/* part of a batch's shared reservation */
+	uint16_t region;	/* 1 + its shared region, or 0: own mapping */
 	struct shim_place pl;
 	const struct shim_backend *be;	/* whose memory it is */
 };
@@ -63,6 +70,7 @@ struct cached {
 	uintptr_t ptr;
 	size_t used, res;
 	bool carved;
+	uint16_t region;
 	uint32_t stamp;		/* when freed, in ms */
 };
 
@@ -70,6 +78,25 @@ static struct cached cache[LARGE_CACHE_SLOTS];
 static _Atomic unsigned int cache_n;	/* read unlocked only as a hint */
 static size_t cache_bytes;	/* their committed bytes */
 static pthread_mutex_t large_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * Blocks below SHIM_HUGE whose reservation is at most this are carved
+ * from a shared region; past it, growth moves them to a mapping of their
+ * own, with huge pages.
+ */
+#define SHARED_RES_MAX		(4UL << 20)
+
+static void large_free(void *p, bool may_cache);
+
+/* Give a block's memory back: its extent to its region, or its mapping. */
+static void block_release(const struct shim_backend *be, uintptr_t p,
+			  size_t res, unsigned int region, bool placed)
+{
+	if (region)
+		shim_region_free(region - 1, (void *)p, res, placed);
+	else
+		be->release((void *)p, res);
+}
 
 static size_t slot_of(uintptr_t p, size_t cap)
 {
@@ -171,12 +198,14 @@ static const struct shim_backend *be_for(const struct shim_place *pl)
 	return shim_be;
 }
 
-/* Huge pages for a block's reservation once it is 2 MiB or more. */
-static void want_huge(const struct shim_backend *be, void *base, size_t used,
-		      size_t res)
+/*
+ * Huge pages for a block's reservation once it is 2 MiB or more; not in
+ * a region, whose mapping advice applies to all of it.
+ */
+static void want_huge(const struct large *rec, size_t used, size_t res)
 {
-	if (shim_opt.thp && be->huge && used >= SHIM_HUGE)
-		be->huge(base, res);
+	if (shim_opt.thp && rec->be->huge && used >= SHIM_HUGE && !rec->region)
+		rec->be->huge((void *)rec->ptr, res);
 }
 
 /* Take slot @i out of the cache into *@out; large_lock held. */
@@ -222,7 +251,8 @@ static size_t cache_release(const struct cached *c, unsigned int n)
 	size_t bytes = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
-		shim_syscall_backend.release((void *)c[i].ptr, c[i].res);
+		block_release(&shim_syscall_backend, c[i].ptr, c[i].res,
+			      c[i].region, false);
 		atomic_fetch_sub(&shim_counters.reserved_bytes, c[i].res);
 		bytes += c[i].used;
 	}
@@ -266,7 +296,8 @@ static void *cache_reuse(struct cached *c, size_t size, size_t used,
 			 bool zero)
 {
 	struct large rec = { .ptr = c->ptr, .res = c->res, .carved = c->carved,
-			     .be = &shim_syscall_backend, .req = size };
+			     .region = c->region, .be = &shim_syscall_backend,
+			     .req = size };
 	char *base = (char *)c->ptr;
 	size_t dirty = c->used;
 
@@ -277,7 +308,7 @@ static void *cache_reuse(struct cached *c, size_t size, size_t used,
 	if (rec.used < used) {
 		if (rec.be->grow(base, rec.used, used, rec.res, NULL))
 			goto release;
-		want_huge(rec.be, base, used, rec.res);
+		want_huge(&rec, used, rec.res);
 		rec.used = used;
 	}
 	if (zero)
@@ -294,6 +325,43 @@ release:
 	return NULL;
 }
 
+/*
+ * A block carved from a shared region, if it may have one: unplaced,
+ * below SHIM_HUGE, with a reserve hint within SHARED_RES_MAX; with @any,
+ * of any size, reserving only @used (it could not have a mapping of its
+ * own).  Fills in @rec; NULL if not.
+ */
+static void *shared_block(struct large *rec, size_t used, size_t align,
+			  size_t reserve, bool any)
+{
+	size_t res = reserve > used * 2 ? reserve : used * 2;
+	unsigned int region;
+	char *base;
+
+	if (rec->pl.mode != SHIM_PLACE_NONE || rec->pl.populate)
+		return NULL;
+	if (any)
+		res = used;
+	else if (used >= SHIM_HUGE || reserve > SHARED_RES_MAX)
+		return NULL;
+	else if (res > SHARED_RES_MAX)
+		res = SHARED_RES_MAX;
+	res = shim_round_up(res, SHIM_UNIT);
+	base = shim_region_alloc(res, align, &region);
+	if (!base && res > shim_round_up(used, SHIM_UNIT)) {
+		res = shim_round_up(used, SHIM_UNIT);
+		base = shim_region_alloc(res, align, &region);
+	}
+	if (!base)
+		return NULL;
+	rec->ptr = (uintptr_t)base;
+	rec->used = used;
+	rec->res = res;
+	rec->region = region + 1;
+	rec->be = &shim_syscall_backend;
+	return base;
+}
+
 void *shim_large_alloc(size_t size, size_t align, size_t reserve,
 		       const struct shim_place *pl, bool zero)
 {
@@ -302,7 +370,7 @@ void *shim_large_alloc(size_t size, size_t align, size_t reserve,
 	size_t used = shim_round_up(size ? size : 1, SHIM_PAGE), res;
 	struct cached c;
 	char *base;
-	int err;
+	int err, saved;
 
 	if (used < size) {
 		errno = ENOMEM;
@@ -315,6 +383,10 @@ void *shim_large_alloc(size_t size, size_t align, size_t reserve,
 		if (base)
 			return base;
 	}
+	saved = errno;
+	base = shared_block(&rec, used, align, reserve, false);
+	if (base)
+		goto insert;
 	res = shim_default_reserve(used, 2);
 	if (reserve > res)
 		res = shim_round_up(reserve, SHIM_PAGE);
@@ -322,29 +394,63 @@ void *shim_large_alloc(size_t size, size_t align, size_t reserve,
 		align = align > SHIM_HUGE ? align : SHIM_HUGE;
 		res = shim_round_up(res, SHIM_HUGE);
 	}
-	err = errno;
 	base = be->reserve(res, align);
 	if (!base) {
 		/* Short of address space: the exact size, errno as it was. */
-		errno = err;
+		errno = saved;
 		res = used;
 		base = be->reserve(res, align);
+	}
+	if (!base) {
+		/* Or of mappings (vm.max_map_count): a region's space. */
+		base = shared_block(&rec, used, align, reserve, true);
 		if (!base)
 			return NULL;
+		goto insert;
 	}
-	want_huge(be, base, used, res);
+	rec.ptr = (uintptr_t)base;
+	rec.used = used;
+	rec.res = res;
+	want_huge(&rec, used, res);
 	err = be->commit(base, used, pl);
-	if (!err) {
-		rec.ptr = (uintptr_t)base;
-		rec.used = used;
-		rec.res = res;
-		err = insert(&rec);
-	}
 	if (err) {
 		be->release(base, res);
 		errno = -err;
 		return NULL;
 	}
+insert:
+	errno = saved;
+	err = insert(&rec);
+	if (err) {
+		block_release(rec.be, rec.ptr, rec.res, rec.region, false);
+		errno = -err;
+		return NULL;
+	}
+	return base;
+}
+
+/*
+ * A batch's blocks from a shared region, if they may be (as a block of
+ * shared_block()'s), each @*each bytes rounded up to granules: where.
+ * Sets rec->region; uncommitted, as region memory needs no commit.
+ */
+static char *shared_batch(struct large *rec, size_t n, size_t used,
+			  size_t *each, size_t align)
+{
+	size_t shared = shim_round_up(*each, SHIM_UNIT);
+	unsigned int region;
+	char *base;
+
+	if (rec->pl.mode != SHIM_PLACE_NONE || rec->pl.populate ||
+	    used >= SHIM_HUGE || shared > SHARED_RES_MAX ||
+	    n > (SIZE_MAX >> 1) / shared)
+		return NULL;
+	base = shim_region_alloc(shared * n, align, &region);
+	if (!base)
+		return NULL;
+	*each = shared;
+	rec->region = region + 1;
+	rec->carved = false;
 	return base;
 }
 
@@ -369,10 +475,12 @@ int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
 	each = shim_round_up(reserve > used ? reserve : used, align);
 	if (each < used || n > SIZE_MAX / each)
 		return -ENOMEM;
-	base = be->reserve(each * n, align);
+	base = shared_batch(&rec, n, used, &each, align);
+	if (!base)
+		base = be->reserve(each * n, align);
 	if (!base)
 		return -errno;
-	for (i = 0; i < n && !err; i += 64) {
+	for (i = 0; i < n && !err && !rec.region; i += 64) {
 		size_t k = n - i < 64 ? n - i : 64;
 
 		for (size_t j = 0; j < k; j++) {
@@ -398,7 +506,7 @@ int shim_large_alloc_many(void **out, size_t n, size_t size, size_t align,
 				forget(l);
 		}
 		pthread_mutex_unlock(&large_lock);
-		be->release(base, each * n);
+		block_release(be, (uintptr_t)base, each * n, rec.region, false);
 	}
 	return err;
 }
@@ -479,6 +587,55 @@ static void set_req(uintptr_t p, size_t size, bool grew)
 	pthread_mutex_unlock(&large_lock);
 }
 
+/* A block copied to @p carries on the growth history of the one it was. */
+static void set_history(void *p, size_t size, uint32_t grows)
+{
+	struct large *l;
+
+	pthread_mutex_lock(&large_lock);
+	l = find((uintptr_t)p);
+	if (l) {
+		l->req = size;
+		l->grows = grows;
+	}
+	pthread_mutex_unlock(&large_lock);
+}
+
+/*
+ * How many times its new size a moving block reserves: four, or 64 for
+ * a block that has grown four times already (address space is plentiful
+ * on 64-bit, and such a block will likely grow on).
+ */
+static size_t growth_factor(const struct large *rec)
+{
+	return rec->grows >= 4 ? 64 : 4;
+}
+
+/*
+ * Grow a region block's extent into the free granules after it, to hold
+ * @ahead bytes or else @new_used, while it stays below SHIM_HUGE and
+ * SHARED_RES_MAX (past them it moves to a mapping of its own, with huge
+ * pages).  rec->res is the extent after.
+ */
+static void shared_extend(struct large *rec, size_t new_used, size_t ahead)
+{
+	size_t want[2] = { shim_round_up(ahead, SHIM_UNIT),
+			   shim_round_up(new_used, SHIM_UNIT) };
+
+	if (new_used >= SHIM_HUGE)
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (want[i] > SHARED_RES_MAX || want[i] <= rec->res)
+			continue;
+		if (shim_region_extend(rec->region - 1, (void *)rec->ptr,
+				       rec->res, want[i])) {
+			update(rec->ptr, rec->ptr, rec->used, want[i]);
+			rec->res = want[i];
+			return;
+		}
+	}
+}
+
 /*
  * Relocate the block's pages with mremap: no copy.  The new reservation
  * is sized from the block's growth history: four times the new size,
@@ -488,7 +645,7 @@ static void set_req(uintptr_t p, size_t size, bool grew)
  */
 static int remap(struct large *rec, size_t size, size_t new_used, void **out)
 {
-	size_t factor = rec->grows >= 4 ? 64 : 4, res;
+	size_t factor = growth_factor(rec), res;
 	void *p;
 	int err;
 
@@ -517,6 +674,7 @@ int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
 {
 	size_t new_used = shim_round_up(size ? size : 1, SHIM_PAGE), ahead;
 	struct large rec;
+	bool fixed;
 	void *q;
 	int err;
 
@@ -554,15 +712,19 @@ int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
 	ahead = rec.used * 2 > new_used ? rec.used * 2 : new_used;
 	if (new_used <= rec.res && ahead > rec.res)
 		ahead = rec.res;
+	if (rec.region && ahead > rec.res)
+		shared_extend(&rec, new_used, ahead);
+	/* In a batch's reservation or a region: never past it in place. */
+	fixed = rec.carved || rec.region;
 	err = -ENOSPC;
-	if (ahead <= rec.res || !rec.carved)
+	if (ahead <= rec.res || !fixed)
 		err = rec.be->grow(p, rec.used, ahead, rec.res, &rec.pl);
-	if (err && ahead > new_used && (new_used <= rec.res || !rec.carved))
+	if (err && ahead > new_used && (new_used <= rec.res || !fixed))
 		err = rec.be->grow(p, rec.used, ahead = new_used, rec.res,
 				    &rec.pl);
 	if (!err) {
 		if (rec.used < SHIM_HUGE)
-			want_huge(rec.be, p, ahead, ahead > rec.res ? ahead : rec.res);
+			want_huge(&rec, ahead, ahead > rec.res ? ahead : rec.res);
 		update(rec.ptr, rec.ptr, ahead, ahead > rec.res ? ahead : rec.res);
 		set_req(rec.ptr, size, true);
 		atomic_fetch_add(&shim_counters.in_place_growths, 1);
@@ -571,15 +733,26 @@ int shim_large_resize(void *p, size_t size, size_t align, bool may_move,
 	if (err != -ENOSPC || !may_move)
 		return err;
 	atomic_fetch_add(&shim_counters.moves, 1);
-	/* mremap picks a page-aligned place: only for page alignment. */
-	if (align <= SHIM_PAGE && !remap(&rec, size, new_used, out))
+	/*
+	 * mremap picks a page-aligned place: only for page alignment, and
+	 * not out of a region.
+	 */
+	if (align <= SHIM_PAGE && !rec.region &&
+	    !remap(&rec, size, new_used, out))
 		return 0;
 	q = shim_large_alloc(size, align > SHIM_PAGE ? align : SHIM_PAGE,
-			     shim_default_reserve(new_used, 4), &rec.pl, false);
+			     shim_default_reserve(new_used, growth_factor(&rec)),
+			     &rec.pl, false);
 	if (!q)
 		return -errno;
 	memcpy(q, p, rec.used);
-	shim_large_free(p);
+	/*
+	 * Not cached: a block that grew out of its place is not asked for
+	 * again at its old size, and its pages, cached, would add to the
+	 * peak (the Python grow-and-drop loop: 36.3 MB, against 33.6 MB).
+	 */
+	large_free(p, false);
+	set_history(q, size, rec.grows + 1);
 	*out = q;
 	return 0;
 }
@@ -598,17 +771,17 @@ void shim_large_set_place(void *p, const struct shim_place *pl)
 }
 
 /*
- * Free a large block: into the cache if it is unplaced and fits there
- * (evicting what has decayed, then the oldest), else released.
+ * Free a large block: into the cache if @may_cache, it is unplaced and
+ * fits there (evicting what has decayed, then the oldest), else released.
  */
-void shim_large_free(void *p)
+static void large_free(void *p, bool may_cache)
 {
 	struct cached old[LARGE_CACHE_SLOTS];
 	const struct shim_backend *be = NULL;
 	struct large *l;
-	unsigned int n = 0;
+	unsigned int n = 0, region;
 	size_t used, res;
-	bool keep;
+	bool keep, placed;
 
 	pthread_mutex_lock(&large_lock);
 	l = find((uintptr_t)p);
@@ -618,14 +791,16 @@ void shim_large_free(void *p)
 	}
 	used = l->used;
 	res = l->res;
-	keep = l->be == &shim_syscall_backend &&
+	region = l->region;
+	placed = l->pl.mode != SHIM_PLACE_NONE;
+	keep = may_cache && l->be == &shim_syscall_backend &&
 	       l->pl.mode == SHIM_PLACE_NONE &&
 	       used <= shim_opt.large_cache_max / 2;
 	if (keep) {
 		n = cache_evict(old, false, used);
 		cache[cache_n++] = (struct cached){ .ptr = (uintptr_t)p,
 			.used = used, .res = res, .carved = l->carved,
-			.stamp = shim_now_ms() };
+			.region = l->region, .stamp = shim_now_ms() };
 		cache_bytes += used;
 		atomic_fetch_add(&shim_counters.large_cached_blocks, 1);
 		atomic_fetch_add(&shim_counters.large_cached_bytes, used);
@@ -639,8 +814,13 @@ void shim_large_free(void *p)
 	cache_release(old, n);
 	if (be) {
 		atomic_fetch_sub(&shim_counters.reserved_bytes, res);
-		be->release(p, res);
+		block_release(be, (uintptr_t)p, res, region, placed);
 	}
+}
+
+void shim_large_free(void *p)
+{
+	large_free(p, true);
 }
 
 /* Release the cached blocks that have decayed (@all: every one). */
@@ -659,7 +839,10 @@ static size_t large_purge(bool all)
 
 size_t shim_large_trim(void)
 {
-	return large_purge(true);
+	size_t bytes = large_purge(true);
+
+	shim_region_trim();
+	return bytes;
 }
 
 /*
@@ -705,12 +888,15 @@ size_t shim_large_registry_bytes(void)
 	return bytes;
 }
 
+/* For fork: large_lock first, as every path that takes both does. */
 void shim_large_lock_all(void)
 {
 	pthread_mutex_lock(&large_lock);
+	shim_region_lock();
 }
 
 void shim_large_unlock_all(void)
 {
+	shim_region_unlock();
 	pthread_mutex_unlock(&large_lock);
 }

@@ -159,7 +159,7 @@ long shim_where_pages(void *addr, size_t len, uint64_t *counts,
 #define SHIM_SPAN_MAX_UNITS	16	/* the largest class's span, 1 MiB */
 
 enum shim_span_kind {
-	SPAN_UNUSED,		/* the metadata unit; not in any segment */
+	SPAN_UNUSED,		/* the metadata unit (units: the segment's) */
 	SPAN_HEAD,		/* first unit of a class's span */
 	SPAN_CONT,		/* other units of a span (head: its first) */
 	SPAN_FREE,		/* first unit of a free run in the pool */
@@ -228,16 +228,22 @@ static inline struct span *shim_seg_spans(const void *p)
 	return (struct span *)((uintptr_t)p & ~(SHIM_SEG - 1));
 }
 
-/* Whether @p lies in a unit of a segment of the arena. */
+/*
+ * Whether @p lies in a unit of a segment of the arena.  A segment is
+ * shorter than SHIM_SEG under a small RLIMIT_AS: its span table's first
+ * entry (the metadata unit's own) holds its length in units.
+ */
 static inline bool shim_small_owns(const void *p)
 {
 	uintptr_t i = (uintptr_t)p >> SHIM_SEG_SHIFT;
+	uintptr_t off = (uintptr_t)p & (SHIM_SEG - 1);
 
 	if (i >= (1UL << (SHIM_ADDR_BITS - SHIM_SEG_SHIFT)) ||
 	    !(atomic_load_explicit(&shim_seg_map[i / 64],
 				   memory_order_acquire) & (1ULL << (i % 64))))
 		return false;
-	return ((uintptr_t)p & (SHIM_SEG - 1)) >= SHIM_UNIT;
+	return off >= SHIM_UNIT &&
+	       off >> SHIM_UNIT_SHIFT < shim_seg_spans(p)->units;
 }
 
 static inline struct span *shim_span_of(const void *p)
@@ -256,6 +262,7 @@ static inline char *shim_span_start(const struct span *s)
 }
 
 int shim_arena_init(void);
+bool shim_roomy(size_t bytes);
 struct span *shim_arena_take(uint32_t units);
 void shim_arena_give(struct span *s);
 void shim_arena_where(uint64_t *counts, unsigned int nr);
@@ -301,6 +308,21 @@ int shim_realloc(void **ptr, size_t size, size_t align, size_t reserve,
 		 uintmax_t flags);
 void shim_free(void *p, uintmax_t flags);
 size_t shim_usable(const void *p);
+
+/*
+ * Shared regions that unplaced large blocks below SHIM_HUGE are carved
+ * from (large_region.c), so that they take no mapping each.  An extent
+ * is a multiple of SHIM_UNIT; *region names its region for the calls
+ * after.  NULL if there is no room (or strict overcommit).
+ */
+void *shim_region_alloc(size_t len, size_t align, unsigned int *region);
+bool shim_region_extend(unsigned int region, void *p, size_t len,
+			size_t new_len);
+void shim_region_free(unsigned int region, void *p, size_t len, bool placed);
+size_t shim_region_trim(void);
+void shim_region_lock(void);
+void shim_region_unlock(void);
+bool shim_strict_overcommit(void);
 
 size_t shim_large_registry_bytes(void);
 void shim_large_where(uint64_t *counts, unsigned int nr);

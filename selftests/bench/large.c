@@ -5,15 +5,20 @@
  *                   touched; with the two populate floors for MAX: one
  *                   mmap touched in 4 KiB pages, and in 2 MiB pages
  *                   (MADV_HUGEPAGE, MADV_POPULATE_WRITE).
+ *   touch-dram MAX_MIB  the same, the block placed on DRAM (the shim's
+ *                   resmap_thread_placement, looked up with dlsym): on
+ *                   the module backend, the module's memory, 4 KiB pages.
  *   churn OPS       64 live blocks of 256-508 KiB; each op frees one and
  *                   allocates another of a random size, touching each of
  *                   its pages: microseconds per op.
- * Usage: large touch MAX_MIB | large churn OPS
+ * Usage: large touch|touch-dram MAX_MIB | large churn OPS
  */
+#include <dlfcn.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
 #include "bench.h"
+#include "resmap_alloc.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -25,7 +30,7 @@ static void touch(char *p, size_t from, size_t to)
 		p[i] = 1;
 }
 
-static void grow_touch(size_t max)
+static void grow_touch(size_t max, const char *name)
 {
 	size_t size = 4096, moves = 0;
 	double t0 = bench_now();
@@ -45,7 +50,7 @@ static void grow_touch(size_t max)
 		size *= 2;
 	}
 	free(p);
-	snprintf(cas, sizeof(cas), "touch-%zuM", max >> 20);
+	snprintf(cas, sizeof(cas), "%s-%zuM", name, max >> 20);
 	bench_result("large", cas, "seconds=%.6f moves=%zu maxrss_mib=%.1f",
 		     bench_now() - t0, moves, bench_maxrss_kib() / 1024.0);
 }
@@ -109,13 +114,23 @@ int main(int argc, char **argv)
 	size_t n = argc > 2 ? strtoul(argv[2], NULL, 0) : 0;
 
 	if (argc > 2 && !strcmp(argv[1], "touch")) {
-		grow_touch(n << 20);
+		grow_touch(n << 20, "touch");
+	} else if (argc > 2 && !strcmp(argv[1], "touch-dram")) {
+		int (*place)(uintmax_t, uintmax_t *) =
+			(int (*)(uintmax_t, uintmax_t *))dlsym(RTLD_DEFAULT,
+						"resmap_thread_placement");
+
+		if (!place || place(RESMAP_M2_DRAM, NULL)) {
+			fprintf(stderr, "large: no resmap_thread_placement\n");
+			return 2;
+		}
+		grow_touch(n << 20, "touch-dram");
 	} else if (argc > 3 && !strcmp(argv[1], "floor")) {
 		floor_cost(n << 20, !strcmp(argv[3], "2M"));
 	} else if (argc > 2 && !strcmp(argv[1], "churn")) {
 		churn(n);
 	} else {
-		fprintf(stderr, "usage: large touch MAX_MIB | floor MAX_MIB 4K|2M | churn OPS\n");
+		fprintf(stderr, "usage: large touch|touch-dram MAX_MIB | floor MAX_MIB 4K|2M | churn OPS\n");
 		return 2;
 	}
 	return 0;
