@@ -263,7 +263,10 @@ int resmap_move_range(struct mm_struct *mm, unsigned long start,
 /* ---- resmap_nodes.c: memory nodes and tiers ------------------------- */
 
 extern const struct attribute_group resmap_nodes_group;
-u32 resmap_node_tier(int nid);
+int resmap_tiers_init(void);
+void resmap_tiers_exit(void);
+bool resmap_tier_ok(u32 tier);
+int resmap_tier_nodes(u32 tier, nodemask_t *nodes);
 void resmap_node_info(int nid, int from, struct resmap_node *info);
 
 /* ---- compatibility with the supported kernels ----------------------- */

@@ -175,9 +175,12 @@ static int __init resmap_init(void)
 {
 	int err;
 
-	err = resmap_area_init();
+	err = resmap_tiers_init();
 	if (err)
 		return err;
+	err = resmap_area_init();
+	if (err)
+		goto err_tiers;
 	err = misc_register(&resmap_dev);
 	if (err) {
 		pr_err("cannot register /dev/resmap: %d\n", err);
@@ -187,6 +190,8 @@ static int __init resmap_init(void)
 
 err_area:
 	resmap_area_exit();
+err_tiers:
+	resmap_tiers_exit();
 	return err;
 }
 
@@ -195,6 +200,7 @@ static void __exit resmap_exit(void)
 	misc_deregister(&resmap_dev);
 	resmap_area_exit();
 	resmap_policy_exit();
+	resmap_tiers_exit();
 }
 
 module_init(resmap_init);

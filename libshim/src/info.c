@@ -53,6 +53,8 @@ static uintmax_t place_flags(const struct shim_place *pl)
 	case SHIM_PLACE_INTERLEAVE:
 		return RESMAP_M2_INTERLEAVE;
 	case SHIM_PLACE_TIER:
+		if (RESMAP_TIER_IS_RANK(pl->tier))
+			return RESMAP_M2_TIER_RANK(pl->tier - RESMAP_TIER_RANK_BASE);
 		return pl->tier == RESMAP_TIER_DRAM ? RESMAP_M2_DRAM :
 						      RESMAP_M2_PMEM;
 	default:

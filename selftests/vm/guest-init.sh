@@ -77,8 +77,13 @@ load_modules() {
 
 echo RESMAP-TAP-BEGIN
 echo "# testbed: kernel $(uname -r), cx16 $(grep -qw cx16 /proc/cpuinfo && echo on || echo off)"
+# The cpuless-dram topology's node 2 is RAM at boot: no NVDIMM to online.
+pmem_node() {
+	[ "${RESMAP_TOPOLOGY:-pmem}" != pmem ] || sh /bin/pmem-node.sh
+}
+
 if step "kernel modules for the test bed load" load_modules &&
-   step "pmem node online through dax kmem" sh /bin/pmem-node.sh &&
+   step "node 2 online (dax kmem, or RAM at boot)" pmem_node &&
    step "insmod resmap.ko" insmod /lib/modules/resmap.ko; then
 	watch=
 	if [ -e "$kmemleak" ]; then
