@@ -306,4 +306,33 @@ TEST_F(tiers, bad_tier_names)
 	EXPECT_EQ(0, range_cmd(self->fd, RESMAP_IOC_RELEASE, p, len, 0));
 }
 
+/*
+ * TOPOLOGY=cpuless-dram: node 2 is ordinary RAM without CPUs, as near to
+ * cpu0 as node 0's DRAM in HMAT.  The kernel puts it in node 0's memory
+ * tier on 6.1 (no memory type: the default DRAM one) and on 6.12 (HMAT's
+ * figures equal the DRAM's, so the same abstract distance), so the module
+ * must call it DRAM, where the CPU-less rule would have said pmem.
+ */
+TEST_F(tiers, cpuless_dram_node_is_not_pmem)
+{
+	const char *topology = getenv("RESMAP_TOPOLOGY");
+	char path[128], buf[64];
+
+	if (!topology || strcmp(topology, "cpuless-dram"))
+		SKIP(return, "not the cpuless-dram topology");
+	ASSERT_TRUE(self->has_memory[2]);
+	ASSERT_FALSE(node_has_cpu(2));
+	snprintf(path, sizeof(path), NODE_SYS "/node2/access0/initiators/read_latency");
+	if (!read_line(path, buf, sizeof(buf)))
+		ksft_print_msg("node 2: HMAT read latency %s ns from its initiator\n", buf);
+	EXPECT_EQ(self->kernel_tier[0], self->kernel_tier[2]);
+	for (unsigned int i = 0; i < self->count; i++) {
+		if (self->n[i].node != 2)
+			continue;
+		EXPECT_EQ(0, self->n[i].rank);
+		EXPECT_EQ(RESMAP_TIER_DRAM, self->n[i].tier);
+		EXPECT_EQ(0, self->n[i].flags & RESMAP_NODE_HAS_CPU);
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -64,11 +64,13 @@ nodes_match_sysfs() {
 	cat "$scratch/objs"
 	[ "$(wc -l < "$scratch/objs")" -eq "$(wc -l < /sys/class/misc/resmap/nodes)" ] ||
 		{ echo "node count differs from /sys/class/misc/resmap/nodes"; return 1; }
-	while read -r node tier total free; do
+	while read -r node tier total free rank; do
 		o=$(grep "^{\"node\":$node," "$scratch/objs") ||
 			{ echo "node $node missing"; return 1; }
 		[ "$(echo "$o" | field tier_name)" = "$tier" ] ||
 			{ echo "node $node: tier not $tier"; return 1; }
+		[ "$(echo "$o" | field rank)" = "$rank" ] ||
+			{ echo "node $node: rank not $rank"; return 1; }
 		[ "$(echo "$o" | field total_bytes)" -eq $((total * page)) ] ||
 			{ echo "node $node: total not $((total * page))"; return 1; }
 		f=$(echo "$o" | field free_bytes)
@@ -89,7 +91,7 @@ check "nodes --json: tiers, sizes, free, cpus, distances as sysfs says" nodes_ma
 
 nodes_human() {
 	"$ctl" nodes || return 1
-	while read -r node tier total free; do
+	while read -r node tier total free _; do
 		"$ctl" nodes | grep -Eq "^$node +[0-9]+ $tier +(yes|no) " ||
 			{ echo "no line for node $node ($tier)"; return 1; }
 	done < /sys/class/misc/resmap/nodes
@@ -105,6 +107,16 @@ tiers_match_sysfs() {
 		echo "$j" | grep -q "\"name\":\"$t\",\"nodes\":\[$want\]" ||
 			{ echo "tier $t: want nodes [$want]"; return 1; }
 	done
+	# Every rank of the module's tiers file, and no other.
+	n=0
+	while read -r r list; do
+		[ "$r" != source ] || continue
+		echo "$j" | grep -q "{\"rank\":$r,[^}]*\"nodes\":\[$(expand "$list")\]" ||
+			{ echo "rank $r: want nodes [$list]"; return 1; }
+		n=$((n + 1))
+	done < /sys/class/misc/resmap/tiers
+	echo "$j" | grep -q "^{\"nr_tiers\":$n," ||
+		{ echo "nr_tiers not $n"; return 1; }
 	for d in /sys/devices/virtual/memory_tiering/memory_tier*; do
 		[ -e "$d/nodelist" ] || continue
 		id=${d##*memory_tier}
