@@ -7,7 +7,8 @@
  * chunk of which is one tier, and shows tier N as
  * /sys/devices/virtual/memory_tiering/memory_tierN/nodelist, a lower N
  * being faster.  resmap numbers the non-empty tiers 0, 1, ... in that
- * order; rank 0 is RESMAP_TIER_DRAM and the last RESMAP_TIER_PMEM.
+ * order; rank 0 is RESMAP_TIER_DRAM and the last RESMAP_TIER_PMEM, if
+ * there are two or more (a machine of one tier has no pmem, as before).
  *
  * None of the memory-tier API that would tell a node's tier is exported
  * to modules (node_is_toptier(), the memtier list and its lock are
@@ -258,8 +259,8 @@ int resmap_tier_nodes(u32 tier, nodemask_t *nodes)
 	resmap_tiers_rank();
 	if (tier == RESMAP_TIER_DRAM)
 		rank = 0;
-	else if (tier == RESMAP_TIER_PMEM)
-		rank = resmap_nr_tiers - 1;
+	else if (tier == RESMAP_TIER_PMEM)	/* none under a single tier */
+		rank = resmap_nr_tiers >= 2 ? resmap_nr_tiers - 1 : U32_MAX;
 	else
 		rank = tier - RESMAP_TIER_RANK_BASE;
 	for_each_node_state(nid, N_MEMORY) {

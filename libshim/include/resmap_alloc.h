@@ -175,7 +175,8 @@ struct resmap_block_info {
 	size_t usable;		/* committed, usable bytes */
 	size_t reserved;	/* address space held from ptr (>= usable) */
 	size_t alignment;	/* largest power of two dividing ptr (<= 1 GiB) */
-	uintmax_t placement;	/* RESMAP_M2_DRAM, _PMEM, _NODE_ID(n), _INTERLEAVE or 0 */
+	uintmax_t placement;	/* RESMAP_M2_DRAM, _PMEM, _TIER_RANK(n),
+				   _NODE_ID(n), _INTERLEAVE or 0 */
 	int large;		/* 1: a reservation of its own (resmap_move works) */
 };
 
@@ -183,8 +184,8 @@ struct resmap_block_info {
 int resmap_block_info(const void *ptr, struct resmap_block_info *info);
 
 /*
- * This thread's default placement (RESMAP_M2_DRAM, _PMEM, _NODE_ID(n),
- * _INTERLEAVE, or 0 for none): given to every allocation above 128 KiB
+ * This thread's default placement (RESMAP_M2_DRAM, _PMEM, _TIER_RANK(n),
+ * _NODE_ID(n), _INTERLEAVE, or 0 for none): given to every allocation above 128 KiB
  * that this thread makes without a placement of its own.  *old (if not
  * NULL) gets the previous one.  0, or -1 with errno: EINVAL (not a
  * placement), ENODEV (a tier or node without memory).

@@ -222,8 +222,8 @@ static int tier_rank(uint32_t tier)
 
 	if (tier == RESMAP_TIER_DRAM)
 		return nr ? 0 : -1;
-	if (tier == RESMAP_TIER_PMEM)
-		return (int)nr - 1;
+	if (tier == RESMAP_TIER_PMEM)	/* none under a single tier */
+		return nr >= 2 ? (int)nr - 1 : -1;
 	if (RESMAP_TIER_IS_RANK(tier) &&
 	    tier - RESMAP_TIER_RANK_BASE < nr)
 		return tier - RESMAP_TIER_RANK_BASE;

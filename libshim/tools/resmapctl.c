@@ -849,8 +849,8 @@ static int pick_node(const char *arg, uint64_t pages, uint32_t *rank_out,
 		}
 		if (tier == RESMAP_TIER_DRAM)
 			rank = 0;
-		else if (tier == RESMAP_TIER_PMEM)
-			rank = nr - 1;
+		else if (tier == RESMAP_TIER_PMEM)	/* none in one tier */
+			rank = nr >= 2 ? nr - 1 : UINT32_MAX;
 		else if (RESMAP_TIER_IS_RANK(tier))
 			rank = tier - RESMAP_TIER_RANK_BASE;
 		else

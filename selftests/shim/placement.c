@@ -183,6 +183,43 @@ TEST(tiers_and_nodes)
 	free(p);
 }
 
+/*
+ * RESMAP_M2_TIER_RANK(n): rank 0 is the DRAM nodes, rank 1 the pmem node
+ * where there is one (the bed's two tiers), and a rank past the last has
+ * no memory.  The block reports the placement it was given.
+ */
+TEST(tier_by_rank)
+{
+	size_t len = 1 << 20;
+	int pmem = pmem_node(), err;
+	struct resmap_block_info bi;
+	char *p;
+
+	p = placed(len, RESMAP_M2_TIER_RANK(0) | RESMAP_M2_POPULATE, &err);
+	ASSERT_NE(NULL, p) TH_LOG("rank 0: %s", strerror(err));
+	EXPECT_EQ(0, pmem >= 0 ? pages_on(p, len, pmem) : 0);
+	ASSERT_EQ(0, resmap_block_info(p, &bi));
+	EXPECT_EQ(RESMAP_M2_TIER_RANK(0), bi.placement);
+	free(p);
+
+	p = placed(len, RESMAP_M2_TIER_RANK(1) | RESMAP_M2_POPULATE, &err);
+	if (pmem < 0) {
+		EXPECT_EQ(NULL, p);
+		EXPECT_EQ(ENODEV, err);
+	} else {
+		ASSERT_NE(NULL, p) TH_LOG("rank 1: %s", strerror(err));
+		EXPECT_EQ(len / 4096, pages_on(p, len, pmem));
+		EXPECT_EQ(len / 4096, resmap_move(p, RESMAP_M2_TIER_RANK(0)));
+		EXPECT_EQ(0, pages_on(p, len, pmem));
+		free(p);
+	}
+	EXPECT_EQ(NULL, placed(len, RESMAP_M2_TIER_RANK(200), &err));
+	EXPECT_EQ(ENODEV, err);
+	/* Two placements at once. */
+	EXPECT_EQ(NULL, placed(len, RESMAP_M2_TIER_RANK(0) | RESMAP_M2_DRAM, &err));
+	EXPECT_EQ(EINVAL, err);
+}
+
 TEST(move_between_tiers_in_place)
 {
 	size_t len = 2 << 20;

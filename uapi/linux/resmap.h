@@ -143,7 +143,7 @@ struct resmap_resize {
  * (rank 0), as PMEM, the slowest tier, or by its rank.
  */
 #define RESMAP_TIER_DRAM	1	/* the top tier: rank 0 */
-#define RESMAP_TIER_PMEM	2	/* the slowest tier: rank nr_tiers - 1 */
+#define RESMAP_TIER_PMEM	2	/* the slowest: rank nr_tiers - 1 (if > 0) */
 #define RESMAP_TIER_RANK_BASE	0x100
 #define RESMAP_TIER_RANK_MAX	255
 #define RESMAP_TIER_RANK(n)	(RESMAP_TIER_RANK_BASE + (n))	/* rank n */
