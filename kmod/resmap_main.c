@@ -130,12 +130,16 @@ static long resmap_ioctl(struct file *file, unsigned int cmd,
 
 static int resmap_open(struct inode *inode, struct file *file)
 {
-	atomic_long_inc(&resmap_stats.files);
-	return 0;
+	int err = resmap_file_open(file);
+
+	if (!err)
+		atomic_long_inc(&resmap_stats.files);
+	return err;
 }
 
 static int resmap_release(struct inode *inode, struct file *file)
 {
+	resmap_file_release(file);
 	atomic_long_dec(&resmap_stats.files);
 	return 0;
 }
@@ -155,6 +159,7 @@ static const struct file_operations resmap_fops = {
 	.uring_cmd	= resmap_uring_cmd,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
+	.show_fdinfo	= resmap_show_fdinfo,
 };
 
 static const struct attribute_group *resmap_groups[] = {

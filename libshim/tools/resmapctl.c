@@ -6,7 +6,7 @@
  *   resmapctl [--json] tiers                  the module's tiers and the kernel's
  *   resmapctl [--json] stats [PID]            module counters; PID's reservations
  *   resmapctl [--json] where PID ADDR [LEN]   which node each page is on
- *   resmapctl [--json] move PID ADDR LEN TIER move pages to a tier (dram, pmem,
+ *   resmapctl [--json] move PID ADDR LEN TIER move pages to a tier (dram, pmem, rankN,
  *                                             a tier number) or node:N
  *
  * C11 on <linux/resmap.h>, sysfs and procfs, with no library beyond libc,
@@ -442,6 +442,7 @@ struct resv {
 	uint64_t resident[MAX_NODES];	/* pages, from numa_maps */
 	uint64_t resident_pages;
 	uint64_t pagesize;
+	int64_t committed;		/* bytes, from fdinfo; -1 unknown */
 };
 
 struct resvs {
@@ -460,6 +461,59 @@ static void proc_open_fail(const char *path, pid_t pid)
 	if (errno == ENOENT)
 		die(1, "no process %d", (int)pid);
 	die(errno_status(errno), "%s: %s", path, strerror(errno));
+}
+
+/*
+ * Committed bytes per mapping, from the fdinfo of a /dev/resmap
+ * descriptor that @pid opened itself (resmap_owner is @pid): the module
+ * lists the opener's reservation VMAs there (resmap(4)).  Readable with
+ * ptrace read access to @pid, as /proc/PID/fdinfo is.  Without such a
+ * descriptor (closed, or only inherited) the bytes stay unknown.
+ */
+static void get_committed(pid_t pid, struct resvs *rs)
+{
+	char path[300], target[64], line[256];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		bool mine = false;
+		ssize_t n;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", (int)pid, e->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, RESMAP_DEVICE))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", (int)pid, e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long long s, end, bytes;
+			int owner;
+
+			if (sscanf(line, "resmap_owner: %d", &owner) == 1)
+				mine = owner == (int)pid;
+			if (!mine || sscanf(line, "resmap_mapping: %llx-%llx %llu",
+					    &s, &end, &bytes) != 3)
+				continue;
+			for (size_t i = 0; i < rs->n; i++)
+				if (rs->v[i].start == s && rs->v[i].end == end)
+					rs->v[i].committed = (int64_t)bytes;
+		}
+		fclose(f);
+		if (mine)
+			break;
+	}
+	closedir(d);
 }
 
 static void get_resvs(pid_t pid, struct resvs *out)
@@ -492,9 +546,11 @@ static void get_resvs(pid_t pid, struct resvs *out)
 		v->start = s;
 		v->end = e;
 		v->pagesize = page_size;
+		v->committed = -1;
 		snprintf(v->perms, sizeof(v->perms), "%s", perms);
 	}
 	fclose(f);
+	get_committed(pid, out);
 
 	snprintf(path, sizeof(path), "/proc/%d/numa_maps", (int)pid);
 	f = fopen(path, "re");
@@ -548,6 +604,15 @@ static void print_by_node(const uint64_t *pages, uint64_t unit)
 		printf("none");
 }
 
+/* Bytes, or null (JSON) / "unknown" where they could not be read. */
+static void print_maybe(int64_t bytes)
+{
+	if (bytes >= 0)
+		json ? (void)printf("%" PRId64, bytes) : print_bytes((uint64_t)bytes);
+	else
+		fputs(json ? "null" : "unknown", stdout);
+}
+
 static const char *const counters[] = {
 	"files", "reservations", "vmas", "committed_pages",
 };
@@ -581,6 +646,7 @@ static int cmd_stats(int argc, char **argv)
 	struct resvs rs = { 0 };
 	static uint64_t total[MAX_NODES];
 	uint64_t size = 0, resident = 0;
+	int64_t committed = 0;
 	pid_t pid = 0;
 
 	if (argc > 1)
@@ -627,20 +693,28 @@ static int cmd_stats(int argc, char **argv)
 
 		size += v->end - v->start;
 		resident += v->resident_pages * v->pagesize;
+		if (v->committed < 0 || committed < 0)
+			committed = -1;
+		else
+			committed += v->committed;
 		for (int n = 0; n < MAX_NODES; n++)
 			total[n] += v->resident[n] * (v->pagesize / page_size);
 		if (json) {
 			printf("%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64
 			       "\",\"perms\":\"%s\",\"size\":%" PRIu64
-			       ",\"resident_bytes\":%" PRIu64 ",\"resident_by_node\":{",
-			       i ? "," : "", v->start, v->end, v->perms,
-			       v->end - v->start, v->resident_pages * v->pagesize);
+			       ",\"committed_bytes\":", i ? "," : "", v->start,
+			       v->end, v->perms, v->end - v->start);
+			print_maybe(v->committed);
+			printf(",\"resident_bytes\":%" PRIu64 ",\"resident_by_node\":{",
+			       v->resident_pages * v->pagesize);
 			print_by_node(v->resident, v->pagesize);
 			printf("}}");
 		} else {
 			printf("  %" PRIx64 "-%" PRIx64 " %s  size ", v->start,
 			       v->end, v->perms);
 			print_bytes(v->end - v->start);
+			printf("  committed ");
+			print_maybe(v->committed);
 			printf("  resident ");
 			print_bytes(v->resident_pages * v->pagesize);
 			printf(" (");
@@ -649,13 +723,17 @@ static int cmd_stats(int argc, char **argv)
 		}
 	}
 	if (json) {
-		printf("],\"reserved_bytes\":%" PRIu64 ",\"resident_bytes\":%" PRIu64
-		       ",\"resident_by_node\":{", size, resident);
+		printf("],\"reserved_bytes\":%" PRIu64 ",\"committed_bytes\":", size);
+		print_maybe(committed);
+		printf(",\"resident_bytes\":%" PRIu64 ",\"resident_by_node\":{",
+		       resident);
 		print_by_node(total, page_size);
 		printf("}}\n");
 	} else {
 		printf("  total: reserved ");
 		print_bytes(size);
+		printf(", committed ");
+		print_maybe(committed);
 		printf(", resident ");
 		print_bytes(resident);
 		printf(" (");
@@ -921,8 +999,8 @@ static void usage(FILE *f)
 	fputs("usage: resmapctl [--json] COMMAND [ARGS]\n"
 	      "  nodes                    memory nodes: tier, size, free, distances\n"
 	      "  tiers                    resmap's tiers and the kernel's memory tiers\n"
-	      "  stats [PID]              module counters; PID's reservations, resident\n"
-	      "                           bytes per node\n"
+	      "  stats [PID]              module counters; PID's reservations, committed\n"
+	      "                           bytes, resident bytes per node\n"
 	      "  where PID ADDR [LEN]     the node of each page of a reservation range\n"
 	      "  move PID ADDR LEN TIER   move the range's pages to TIER (dram, pmem,\n"
 	      "                           rankN, a tier number, or node:N)\n"

@@ -148,7 +148,7 @@ while [ ! -s "$scratch/target" ] && [ $i -lt 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-read -r pid addr len_ < "$scratch/target"
+read -r pid addr len_ addr2 len2 committed2 < "$scratch/target"
 check "stats: module counters as sysfs says" stats_match_sysfs
 
 # The target's own view of where its pages are: "node pages" lines.
@@ -163,16 +163,28 @@ residency() {
 	grep -v resident "$scratch/target.residency"
 }
 
+# The reservations with their committed bytes (the module's fdinfo)
+# against what the target committed, numa_maps and the module's counter.
 stats_pid() {
 	j=$("$ctl" --json stats "$pid") || return 1
 	echo "$j"
-	echo "$j" | grep -q "\"start\":\"$addr\",\"end\":\"0x[0-9a-f]*\",\"perms\":\"[-rwxps]*\",\"size\":$len," ||
-		{ echo "no reservation at $addr of $len bytes"; return 1; }
+	echo "$j" | grep -q "\"start\":\"$addr\",\"end\":\"0x[0-9a-f]*\",\"perms\":\"[-rwxps]*\",\"size\":$len,\"committed_bytes\":$len,\"resident_bytes\":$len," ||
+		{ echo "no reservation at $addr of $len bytes, all committed and resident"; return 1; }
 	echo "$j" | grep -q "\"resident_by_node\":{\"0\":$len}" ||
 		{ echo "not $len bytes resident on node 0"; return 1; }
+	echo "$j" | grep -q "\"start\":\"$addr2\",[^}]*\"size\":$len2,\"committed_bytes\":$committed2,\"resident_bytes\":0," ||
+		{ echo "$addr2: not $committed2 of $len2 committed, none resident"; return 1; }
+	# numa_maps has nothing resident for the untouched one.
+	! grep "^0*${addr2#0x} " /proc/$pid/numa_maps | grep -q " N[0-9]*=" ||
+		{ echo "numa_maps: pages resident at $addr2"; return 1; }
+	echo "$j" | grep -q "\"committed_bytes\":$((len + committed2)),\"resident_bytes\":" ||
+		{ echo "total committed not $((len + committed2))"; return 1; }
+	# The target is the only user of the module now.
+	[ $(($(cat /sys/class/misc/resmap/committed_pages) * page)) -eq $((len + committed2)) ] ||
+		{ echo "sysfs committed_pages differs"; return 1; }
 	"$ctl" stats "$pid"
 }
-check "stats PID: the reservation, resident on node 0" stats_pid
+check "stats PID: each reservation committed and resident (node 0) as the target made it" stats_pid
 
 # where_is NODE: resmapctl where says all pages on NODE, as the target does.
 where_is() {
