@@ -304,15 +304,19 @@ void resmap_node_info(int nid, int from, struct resmap_node *info)
 	}
 }
 
-/* One directory entry of memory_tiering: a memory_tierN to read. */
+/* Most memory tiers read; more fail the read (the fallback applies). */
+#define RESMAP_MEMTIER_MAX	64
+
+/* The memory_tierN entries of memory_tiering, listed before reading any. */
 struct resmap_memtier_dir {
 	struct dir_context ctx;
-	s32 *tier;		/* the table being built */
-	char *buf;		/* PAGE_SIZE */
+	int ids[RESMAP_MEMTIER_MAX];
+	unsigned int nr;
 	int err;
 };
 
-static int resmap_memtier_read(struct resmap_memtier_dir *d, int id)
+/* Read memory_tier@id/nodelist into @tier[]; @buf has PAGE_SIZE bytes. */
+static int resmap_memtier_read(int id, s32 *tier, char *buf)
 {
 	char path[sizeof(RESMAP_MEMTIER_NODELIST) + 12];
 	struct file *f;
@@ -325,18 +329,22 @@ static int resmap_memtier_read(struct resmap_memtier_dir *d, int id)
 	f = filp_open(path, O_RDONLY, 0);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	len = kernel_read(f, d->buf, PAGE_SIZE - 1, &pos);
+	len = kernel_read(f, buf, PAGE_SIZE - 1, &pos);
 	filp_close(f, NULL);
 	if (len < 0)
 		return len;
-	d->buf[len] = '\0';
-	if (nodelist_parse(strim(d->buf), nodes))
+	buf[len] = '\0';
+	if (nodelist_parse(strim(buf), nodes))
 		return -EINVAL;
 	for_each_node_mask(nid, nodes)
-		d->tier[nid] = id;
+		tier[nid] = id;
 	return 0;
 }
 
+/*
+ * Only note the ids: opening a file below the directory from here would
+ * take its inode lock again inside iterate_dir()'s.
+ */
 static bool resmap_memtier_entry(struct dir_context *ctx, const char *name,
 				 int namlen, loff_t offset, u64 ino,
 				 unsigned int type)
@@ -351,11 +359,12 @@ static bool resmap_memtier_entry(struct dir_context *ctx, const char *name,
 		return true;	/* ".", "..", uevent, power... */
 	memcpy(id, name + plen, namlen - plen);
 	id[namlen - plen] = '\0';
-	if (kstrtoint(id, 10, &n) || n < 0) {
+	if (kstrtoint(id, 10, &n) || n < 0)
 		d->err = -EINVAL;
-		return false;
-	}
-	d->err = resmap_memtier_read(d, n);
+	else if (d->nr == RESMAP_MEMTIER_MAX)
+		d->err = -E2BIG;
+	else
+		d->ids[d->nr++] = n;
 	return !d->err;
 }
 
@@ -370,15 +379,18 @@ static void resmap_tiers_refresh(struct work_struct *work)
 		.ctx.actor = resmap_memtier_entry,
 	};
 	struct file *dir;
+	s32 *tier;
+	char *buf;
 	int nid, err;
+	unsigned int i;
 
-	d.tier = kmalloc_array(MAX_NUMNODES, sizeof(*d.tier), GFP_KERNEL);
-	d.buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	tier = kmalloc_array(MAX_NUMNODES, sizeof(*tier), GFP_KERNEL);
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	err = -ENOMEM;
-	if (!d.tier || !d.buf)
+	if (!tier || !buf)
 		goto out;
 	for (nid = 0; nid < MAX_NUMNODES; nid++)
-		d.tier[nid] = -1;
+		tier[nid] = -1;
 	dir = filp_open(RESMAP_MEMTIER_DIR, O_RDONLY | O_DIRECTORY, 0);
 	err = PTR_ERR_OR_ZERO(dir);
 	if (err)
@@ -387,17 +399,19 @@ static void resmap_tiers_refresh(struct work_struct *work)
 	filp_close(dir, NULL);
 	if (!err)
 		err = d.err;
+	for (i = 0; !err && i < d.nr; i++)
+		err = resmap_memtier_read(d.ids[i], tier, buf);
 out:
 	mutex_lock(&resmap_tiers_lock);
 	if (!err)
-		memcpy(resmap_kernel_tier, d.tier, sizeof(resmap_kernel_tier));
+		memcpy(resmap_kernel_tier, tier, sizeof(resmap_kernel_tier));
 	if (resmap_have_kernel_tiers != !err)
 		pr_info("tiers: %s\n", err ? "from CPUs (no kernel memory tiers)" :
 			"the kernel's memory tiers");
 	resmap_have_kernel_tiers = !err;
 	mutex_unlock(&resmap_tiers_lock);
-	kfree(d.buf);
-	kfree(d.tier);
+	kfree(buf);
+	kfree(tier);
 }
 
 static DECLARE_WORK(resmap_tiers_work, resmap_tiers_refresh);
