@@ -219,10 +219,13 @@ static void get_nodes(struct nodes *out)
 	struct resmap_nodes a = { .flags = RESMAP_NODES_RANKS };
 	uint32_t room;
 
-	if (ioctl(fd, RESMAP_IOC_NODES, &a) < 0 && errno == EINVAL)
+	if (ioctl(fd, RESMAP_IOC_NODES, &a) < 0) {
+		if (errno != EINVAL)
+			die(1, "RESMAP_IOC_NODES: %s", strerror(errno));
 		a.flags = 0;
-	if (ioctl(fd, RESMAP_IOC_NODES, &a) < 0)
-		die(1, "RESMAP_IOC_NODES: %s", strerror(errno));
+		if (ioctl(fd, RESMAP_IOC_NODES, &a) < 0)
+			die(1, "RESMAP_IOC_NODES: %s", strerror(errno));
+	}
 	room = a.count ? a.count : 1;
 	out->n = calloc(room, sizeof(*out->n));
 	if (!out->n)
