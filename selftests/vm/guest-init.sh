@@ -99,8 +99,13 @@ if step "kernel modules for the test bed load" load_modules &&
 		;;
 	demo) /kselftest/resmap/resmap-demo ;;
 	ksft:*)
-		# Some programs, under the runner: their cases are counted.
-		cd /kselftest && ./run_kselftest.sh -t "${RESMAP_RUN#ksft:}"
+		# Some programs (collection:program,...), under the runner:
+		# their cases are counted.
+		set --
+		for t in $(echo "${RESMAP_RUN#ksft:}" | tr , ' '); do
+			set -- "$@" -t "$t"
+		done
+		cd /kselftest && ./run_kselftest.sh "$@"
 		cd /
 		;;
 	*)

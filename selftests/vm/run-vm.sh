@@ -16,8 +16,8 @@
 #                          env: CACHE, BUILD, VM_TIMEOUT seconds,
 #                          VM_RUN=demo to run resmap-demo instead, or
 #                          VM_RUN=<collection>/<program> to run one test,
-#                          VM_RUN=ksft:<collection>:<program> to run it under
-#                          the kselftest runner (its cases then count),
+#                          VM_RUN=ksft:<collection>:<program>[,...] to run
+#                          some under the kselftest runner (cases counted),
 #                          VM_ENV="NAME=value ..." for the tests' environment,
 #                          TOPOLOGY=pmem (default) or cpuless-dram,
 #                          VM_KO=path to load another resmap.ko, such as the
