@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/resmap.h>
 
@@ -102,6 +103,31 @@ static void shim_after_fork(void)
 	shim_large_unlock_all();
 }
 
+/*
+ * The child's own open of /dev/resmap, at the same descriptor number: the
+ * module lists a descriptor's opener's reservations in its fdinfo (what
+ * resmapctl stats PID reads), so an inherited one would show the
+ * parent's.  Commands act on the caller's memory either way; if the open
+ * fails the inherited descriptor stays.  Only async-signal-safe calls.
+ */
+static void shim_after_fork_child(void)
+{
+	struct stat old, now;
+	int fd;
+
+	shim_after_fork();
+	if (shim_module_fd < 0)
+		return;
+	fd = open(RESMAP_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	/* Never over a descriptor the program reused after closing ours. */
+	if (!fstat(fd, &now) && !fstat(shim_module_fd, &old) &&
+	    S_ISCHR(old.st_mode) && old.st_rdev == now.st_rdev)
+		dup3(fd, shim_module_fd, O_CLOEXEC);
+	close(fd);
+}
+
 static void shim_init_once(void)
 {
 	const char *want = getenv("RESMAP_BACKEND");
@@ -109,7 +135,8 @@ static void shim_init_once(void)
 	const struct shim_backend *be = &shim_syscall_backend;
 	int err;
 
-	if (pthread_atfork(shim_prepare_fork, shim_after_fork, shim_after_fork))
+	if (pthread_atfork(shim_prepare_fork, shim_after_fork,
+			   shim_after_fork_child))
 		shim_fatal("cannot register the fork handlers", NULL);
 	if (want && strcmp(want, "syscall") && strcmp(want, "module")) {
 		shim_warn("RESMAP_BACKEND must be \"module\" or \"syscall\"; using the default");

@@ -5,6 +5,7 @@
  * move_pages(2); a block moved between tiers at the same address.  On a
  * machine without pmem (the host) the pmem cases expect ENODEV.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -218,6 +219,62 @@ TEST(tier_by_rank)
 	/* Two placements at once. */
 	EXPECT_EQ(NULL, placed(len, RESMAP_M2_TIER_RANK(0) | RESMAP_M2_DRAM, &err));
 	EXPECT_EQ(EINVAL, err);
+}
+
+/* The resmap_owner of every /dev/resmap descriptor is this process. */
+static bool device_fds_are_mine(void)
+{
+	char path[300], target[64], line[128];
+	struct dirent *e;
+	int owner = -1, n = 0;
+	DIR *d = opendir("/proc/self/fd");
+
+	while (d && (e = readdir(d)) != NULL) {
+		ssize_t len;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len < 0)
+			continue;
+		target[len] = 0;
+		if (strcmp(target, "/dev/resmap"))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%s", e->d_name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			sscanf(line, "resmap_owner: %d", &owner);
+		if (f)
+			fclose(f);
+		if (owner != getpid())
+			n = -1000;
+		n++;
+	}
+	if (d)
+		closedir(d);
+	return n > 0;
+}
+
+/*
+ * A forked child opens the device again (at the same descriptor), so the
+ * module's fdinfo, which resmapctl stats reads, lists the child's own
+ * reservations rather than the parent's.
+ */
+TEST(child_has_its_own_device_descriptor)
+{
+	pid_t pid;
+	int status;
+
+	free(malloc(1 << 20));	/* started */
+	if (strcmp(resmap_backend(), "module"))
+		SKIP(return, "the syscall backend opens no device");
+	ASSERT_TRUE(device_fds_are_mine());
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(device_fds_are_mine() ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 TEST(move_between_tiers_in_place)
