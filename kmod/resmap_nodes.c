@@ -79,6 +79,7 @@ static s32 resmap_kernel_tier[MAX_NUMNODES];
 static bool resmap_have_kernel_tiers;
 static u8 resmap_rank[MAX_NUMNODES];
 static u32 resmap_nr_tiers;
+static bool resmap_ranked_by_kernel;	/* the last ranking's source */
 static s32 resmap_keys[MAX_NUMNODES];	/* scratch of resmap_tiers_rank() */
 
 /* Parse "node:tier,..." into @tiers; -EINVAL and @tiers unusable if bad. */
@@ -184,6 +185,7 @@ static void resmap_tiers_rank(void)
 		if (kernel && resmap_kernel_tier[nid] < 0)
 			kernel = false;	/* onlined since the last read */
 	}
+	resmap_ranked_by_kernel = kernel;
 	for_each_node_state(nid, N_MEMORY) {
 		if (!resmap_tier_override[nid])
 			resmap_keys[n++] = resmap_tier_key(nid, kernel);
@@ -370,8 +372,8 @@ static bool resmap_memtier_entry(struct dir_context *ctx, const char *name,
 
 /*
  * Read every memory_tierN/nodelist into the table.  Run by the work
- * item only (see the top of the file for why).  Any failure keeps the
- * fallback: a partial table would rank some nodes wrongly.
+ * item only (see the top of the file for why).  Nothing of a failed
+ * read is kept: a partial table would rank some nodes wrongly.
  */
 static void resmap_tiers_refresh(struct work_struct *work)
 {
@@ -402,14 +404,21 @@ static void resmap_tiers_refresh(struct work_struct *work)
 	for (i = 0; !err && i < d.nr; i++)
 		err = resmap_memtier_read(d.ids[i], tier, buf);
 out:
+	/*
+	 * A failed read changes nothing: before the first good one that is
+	 * the fallback; after it, the last table (a node it does not know
+	 * still puts the whole table on the fallback).
+	 */
+	if (err) {
+		pr_info_once("tiers: cannot read %s (%d): CPU-less nodes are pmem until it can be read\n",
+			     RESMAP_MEMTIER_DIR, err);
+		goto out_free;
+	}
 	mutex_lock(&resmap_tiers_lock);
-	if (!err)
-		memcpy(resmap_kernel_tier, tier, sizeof(resmap_kernel_tier));
-	if (resmap_have_kernel_tiers != !err)
-		pr_info("tiers: %s\n", err ? "from CPUs (no kernel memory tiers)" :
-			"the kernel's memory tiers");
-	resmap_have_kernel_tiers = !err;
+	memcpy(resmap_kernel_tier, tier, sizeof(resmap_kernel_tier));
+	resmap_have_kernel_tiers = true;
 	mutex_unlock(&resmap_tiers_lock);
+out_free:
 	kfree(buf);
 	kfree(tier);
 }
@@ -525,7 +534,7 @@ static ssize_t tiers_show(struct device *dev, struct device_attribute *attr,
 				     nodemask_pr_args(&nodes));
 	}
 	len += sysfs_emit_at(buf, len, "source %s\n",
-			     resmap_have_kernel_tiers ? "kernel" : "cpus");
+			     resmap_ranked_by_kernel ? "kernel" : "cpus");
 	mutex_unlock(&resmap_tiers_lock);
 	return len;
 }
