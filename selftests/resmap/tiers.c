@@ -145,6 +145,7 @@ TEST_F(tiers, every_memory_node_is_in_a_kernel_tier)
 			       node_has_cpu(i) ? "with" : "without",
 			       self->rank[i], self->nr_tiers);
 	}
+	fflush(stdout);	/* the harness's child ends with _exit() */
 }
 
 TEST_F(tiers, module_ranks_equal_kernel_memory_tiers)
@@ -333,6 +334,7 @@ TEST_F(tiers, cpuless_dram_node_is_not_pmem)
 	snprintf(path, sizeof(path), NODE_SYS "/node2/access0/initiators/read_latency");
 	if (!read_line(path, buf, sizeof(buf)))
 		ksft_print_msg("node 2: HMAT read latency %s ns from its initiator\n", buf);
+	fflush(stdout);
 	EXPECT_EQ(self->kernel_tier[0], self->kernel_tier[2]);
 	for (unsigned int i = 0; i < self->count; i++) {
 		if (self->n[i].node != 2)
