@@ -11,6 +11,7 @@
  * CPU-less node of ordinary RAM).  What the kernel made of each is
  * printed, and checked where the topology says what it must be.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/resmap.h>
@@ -313,6 +314,114 @@ TEST_F(tiers, bad_tier_names)
 	/* Nothing was committed by any of them. */
 	EXPECT_EQ(0, resident(p, len));
 	EXPECT_EQ(0, range_cmd(self->fd, RESMAP_IOC_RELEASE, p, len, 0));
+}
+
+/*
+ * Write @state to every memory block of @node not in it already (an
+ * online block shows "online" for "online_movable"); how many refused.
+ */
+static int node_blocks(int node, const char *state)
+{
+	char path[300], now[32];
+	struct dirent *e;
+	int failed = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), NODE_SYS "/node%d", node);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		int fd;
+
+		if (strncmp(e->d_name, "memory", 6) || !isdigit(e->d_name[6]))
+			continue;
+		snprintf(path, sizeof(path), NODE_SYS "/node%d/%s/state", node,
+			 e->d_name);
+		if (read_line(path, now, sizeof(now)) ||
+		    !strncmp(state, now, strlen(now)))
+			continue;
+		fd = open(path, O_WRONLY);
+		if (fd < 0 || write(fd, state, strlen(state)) < 0)
+			failed++;
+		if (fd >= 0)
+			close(fd);
+	}
+	closedir(d);
+	return failed;
+}
+
+/* Poll (the module reads from a work item) until its ranks are sysfs's. */
+static bool ranks_follow_kernel(int fd)
+{
+	for (int i = 0; i < 100; i++, usleep(50 * 1000)) {
+		int has_memory[MAX_NODES], kernel_tier[MAX_NODES], rank[MAX_NODES];
+		struct resmap_node n[MAX_NODES];
+		unsigned int count, want = 0;
+		char buf[256];
+		bool same = true;
+		int nr;
+
+		if (read_line(NODE_SYS "/has_memory", buf, sizeof(buf)) ||
+		    !read_kernel_tiers(kernel_tier) || nodes_ranks(fd, n, &count))
+			return false;
+		node_list_parse(buf, has_memory, MAX_NODES);
+		nr = rank_nodes(has_memory, kernel_tier, rank);
+		for (int j = 0; j < MAX_NODES; j++)
+			want += has_memory[j];
+		same = count == want;
+		for (unsigned int j = 0; same && j < count; j++)
+			same = n[j].node < MAX_NODES && (int)n[j].rank == rank[n[j].node] &&
+			       (int)n[j].nr_tiers == nr;
+		if (same)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Memory hotplug: the slowest CPU-less node's memory offlined, then
+ * onlined again.  The kernel changes its tiers in its own memory
+ * notifier; the module's, which runs after it, rereads them: without a
+ * write to the tiers file the ranks follow both ways.  Needs movable
+ * (dax kmem) memory; skipped where the blocks cannot go offline.
+ */
+TEST_F(tiers, hotplug_rereads_the_kernels_tiers)
+{
+	int node = -1;
+
+	for (int i = 0; i < MAX_NODES; i++)
+		if (self->has_memory[i] && !node_has_cpu(i) &&
+		    (node < 0 || self->rank[i] > self->rank[node]))
+			node = i;
+	if (node < 0 || getuid())
+		SKIP(return, "no CPU-less memory node, or not root");
+	if (node_blocks(node, "offline")) {
+		ASSERT_EQ(0, node_blocks(node, "online_movable"));
+		SKIP(return, "node %d's memory cannot go offline", node);
+	}
+	{
+		char buf[256];
+		int in[MAX_NODES];
+
+		ASSERT_EQ(0, read_line(NODE_SYS "/has_memory", buf, sizeof(buf)));
+		node_list_parse(buf, in, MAX_NODES);
+		EXPECT_FALSE(in[node]) TH_LOG("node %d still has memory", node);
+	}
+	EXPECT_TRUE(ranks_follow_kernel(self->fd)) TH_LOG("node %d offline", node);
+	ASSERT_EQ(0, node_blocks(node, "online_movable"));
+	EXPECT_TRUE(ranks_follow_kernel(self->fd)) TH_LOG("node %d online", node);
+	/* As before the test. */
+	EXPECT_TRUE(ranks_follow_kernel(self->fd));
+	{
+		struct resmap_node n[MAX_NODES];
+		unsigned int count;
+
+		ASSERT_EQ(0, nodes_ranks(self->fd, n, &count));
+		ASSERT_EQ(self->count, count);
+		for (unsigned int i = 0; i < count; i++)
+			EXPECT_EQ(self->n[i].rank, n[i].rank);
+	}
 }
 
 /*
