@@ -351,6 +351,31 @@ static int node_blocks(int node, const char *state)
 	return failed;
 }
 
+/* Whether every memory block of @node is online in ZONE_MOVABLE. */
+static bool node_movable(int node)
+{
+	char path[300], zones[64];
+	struct dirent *e;
+	bool all = true;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), NODE_SYS "/node%d", node);
+	d = opendir(path);
+	while (d && (e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, "memory", 6) || !isdigit(e->d_name[6]))
+			continue;
+		snprintf(path, sizeof(path), NODE_SYS "/node%d/%s/valid_zones",
+			 node, e->d_name);
+		all &= !read_line(path, zones, sizeof(zones)) &&
+		       !strcmp(zones, "Movable");
+		n++;
+	}
+	if (d)
+		closedir(d);
+	return all && n;
+}
+
 /* Poll (the module reads from a work item) until its ranks are sysfs's. */
 static bool ranks_follow_kernel(int fd)
 {
@@ -384,7 +409,7 @@ static bool ranks_follow_kernel(int fd)
  * onlined again.  The kernel changes its tiers in its own memory
  * notifier; the module's, which runs after it, rereads them: without a
  * write to the tiers file the ranks follow both ways.  Needs movable
- * (dax kmem) memory; skipped where the blocks cannot go offline.
+ * (dax kmem) memory; skipped elsewhere, or where it cannot go offline.
  */
 TEST_F(tiers, hotplug_rereads_the_kernels_tiers)
 {
@@ -396,6 +421,9 @@ TEST_F(tiers, hotplug_rereads_the_kernels_tiers)
 			node = i;
 	if (node < 0 || getuid())
 		SKIP(return, "no CPU-less memory node, or not root");
+	/* Boot memory (cpuless-dram) is not: it may not go offline. */
+	if (!node_movable(node))
+		SKIP(return, "node %d's memory is not all movable", node);
 	if (node_blocks(node, "offline")) {
 		ASSERT_EQ(0, node_blocks(node, "online_movable"));
 		SKIP(return, "node %d's memory cannot go offline", node);
