@@ -354,7 +354,7 @@ static int node_blocks(int node, const char *state)
 /* Whether every memory block of @node is online in ZONE_MOVABLE. */
 static bool node_movable(int node)
 {
-	char path[300], zones[64];
+	char path[600], zones[64];
 	struct dirent *e;
 	bool all = true;
 	int n = 0;
