@@ -62,6 +62,7 @@ static inline bool resmap_range_ok(u64 addr, u64 len)
 /* ---- resmap_uring.c ------------------------------------------------- */
 
 struct io_uring_cmd;
+struct seq_file;
 int resmap_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
 
 /* ---- resmap_stats.c: counters in /sys/class/misc/resmap/ ------------ */
@@ -151,6 +152,8 @@ struct resmap_edit {
 };
 
 struct resmap_set *resmap_set_new(struct resmap_resv *resv);
+unsigned long resmap_set_pages_in(const struct resmap_set *set, pgoff_t lo,
+				  pgoff_t hi);
 struct resmap_set *resmap_set_merge(const struct resmap_set *old, pgoff_t lo,
 				    pgoff_t hi, const struct resmap_edit *edits,
 				    size_t k);
@@ -263,8 +266,17 @@ int resmap_move_range(struct mm_struct *mm, unsigned long start,
 /* ---- resmap_nodes.c: memory nodes and tiers ------------------------- */
 
 extern const struct attribute_group resmap_nodes_group;
-u32 resmap_node_tier(int nid);
+int resmap_tiers_init(void);
+void resmap_tiers_exit(void);
+bool resmap_tier_ok(u32 tier);
+int resmap_tier_nodes(u32 tier, nodemask_t *nodes);
 void resmap_node_info(int nid, int from, struct resmap_node *info);
+
+/* ---- resmap_fdinfo.c: a process's mappings in its fdinfo ------------ */
+
+int resmap_file_open(struct file *file);
+void resmap_file_release(struct file *file);
+void resmap_show_fdinfo(struct seq_file *m, struct file *file);
 
 /* ---- compatibility with the supported kernels ----------------------- */
 

@@ -68,8 +68,9 @@ static int resmap_op_check(const struct resmap_op *op)
 	case RESMAP_PLACE_INTERLEAVE:
 		return op->node || !op->nodes ? -EINVAL : 0;
 	case RESMAP_PLACE_TIER:
-		return op->nodes || (op->node != RESMAP_TIER_DRAM &&
-				     op->node != RESMAP_TIER_PMEM) ? -EINVAL : 0;
+		if (op->nodes || !resmap_tier_ok(op->node))
+			return -EINVAL;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -114,11 +115,7 @@ static struct mempolicy *resmap_op_policy(const struct resmap_op *op,
 		break;
 	case RESMAP_PLACE_TIER:
 		/* Bound to the tier; the core takes its nearest node with room. */
-		for_each_node_state(nid, N_MEMORY) {
-			if (resmap_node_tier(nid) == op->node)
-				node_set(nid, *nodes);
-		}
-		if (nodes_empty(*nodes))
+		if (resmap_tier_nodes(op->node, nodes))
 			return ERR_PTR(-ENODEV);
 		nodes_and(*nodes, *nodes, cpuset_current_mems_allowed);
 		if (nodes_empty(*nodes))

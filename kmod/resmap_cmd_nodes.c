@@ -18,7 +18,8 @@ int resmap_cmd_nodes(struct resmap_call *call)
 	u32 n = 0, fill;
 	int nid, err = 0;
 
-	if (a->flags || a->pad || !resmap_zeroed(a->reserved))
+	if ((a->flags & ~RESMAP_NODES_RANKS) || a->pad ||
+	    !resmap_zeroed(a->reserved))
 		return -EINVAL;
 	if (a->count && !a->nodes)
 		return -EINVAL;
@@ -29,8 +30,14 @@ int resmap_cmd_nodes(struct resmap_call *call)
 	if (fill && !info)
 		return -ENOMEM;
 	for_each_node_state(nid, N_MEMORY) {
-		if (n < fill)
+		if (n < fill) {
 			resmap_node_info(nid, a->caller_node, &info[n]);
+			/* Zero for callers that predate them, as before. */
+			if (!(a->flags & RESMAP_NODES_RANKS)) {
+				info[n].rank = 0;
+				info[n].nr_tiers = 0;
+			}
+		}
 		n++;
 	}
 	/* A node may have come or gone since counting: only what was filled. */

@@ -130,12 +130,16 @@ static long resmap_ioctl(struct file *file, unsigned int cmd,
 
 static int resmap_open(struct inode *inode, struct file *file)
 {
-	atomic_long_inc(&resmap_stats.files);
-	return 0;
+	int err = resmap_file_open(file);
+
+	if (!err)
+		atomic_long_inc(&resmap_stats.files);
+	return err;
 }
 
 static int resmap_release(struct inode *inode, struct file *file)
 {
+	resmap_file_release(file);
 	atomic_long_dec(&resmap_stats.files);
 	return 0;
 }
@@ -155,6 +159,7 @@ static const struct file_operations resmap_fops = {
 	.uring_cmd	= resmap_uring_cmd,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
+	.show_fdinfo	= resmap_show_fdinfo,
 };
 
 static const struct attribute_group *resmap_groups[] = {
@@ -175,9 +180,12 @@ static int __init resmap_init(void)
 {
 	int err;
 
-	err = resmap_area_init();
+	err = resmap_tiers_init();
 	if (err)
 		return err;
+	err = resmap_area_init();
+	if (err)
+		goto err_tiers;
 	err = misc_register(&resmap_dev);
 	if (err) {
 		pr_err("cannot register /dev/resmap: %d\n", err);
@@ -187,6 +195,8 @@ static int __init resmap_init(void)
 
 err_area:
 	resmap_area_exit();
+err_tiers:
+	resmap_tiers_exit();
 	return err;
 }
 
@@ -195,6 +205,7 @@ static void __exit resmap_exit(void)
 	misc_deregister(&resmap_dev);
 	resmap_area_exit();
 	resmap_policy_exit();
+	resmap_tiers_exit();
 }
 
 module_init(resmap_init);

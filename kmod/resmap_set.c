@@ -48,6 +48,30 @@ static long resmap_set_pages(const struct resmap_set *set)
 	return pages;
 }
 
+/**
+ * resmap_set_pages_in() - committed pages of @set in offsets [@lo, @hi)
+ * @set: a VMA's set (shared by the VMAs a split made, so clipped to one)
+ * @lo:  first page offset
+ * @hi:  past the last
+ *
+ * Context: the set is held (the mmap lock of a VMA using it).
+ * Return: the number of pages.
+ */
+unsigned long resmap_set_pages_in(const struct resmap_set *set, pgoff_t lo,
+				  pgoff_t hi)
+{
+	unsigned long pages = 0;
+	unsigned int i;
+
+	for (i = 0; i < set->nr; i++) {
+		pgoff_t s = max(set->iv[i].start, lo), e = min(set->iv[i].end, hi);
+
+		if (s < e)
+			pages += e - s;
+	}
+	return pages;
+}
+
 /* Only the memory waits for RCU readers (->get_policy); the rest is now. */
 void resmap_set_put(struct resmap_set *set)
 {

@@ -57,20 +57,26 @@ struct mallocation5 {
 /*
  * resmap's placement, in the M2_USERFLAGS bits.  A placed block is page
  * granular (it gets a reservation of its own).  At most one of DRAM,
- * PMEM, NODE and INTERLEAVE.
+ * PMEM, NODE, INTERLEAVE and TIER.  Tiers are the kernel's memory tiers
+ * ranked fastest first: DRAM is the top one (rank 0), PMEM the slowest,
+ * RESMAP_M2_TIER_RANK(n) any by its rank.
  */
-#define RESMAP_M2_DRAM		((uintmax_t)1 << 16)	/* the DRAM tier */
-#define RESMAP_M2_PMEM		((uintmax_t)1 << 17)	/* the pmem/CXL tier */
+#define RESMAP_M2_DRAM		((uintmax_t)1 << 16)	/* the top tier */
+#define RESMAP_M2_PMEM		((uintmax_t)1 << 17)	/* the slowest tier */
 #define RESMAP_M2_NODE		((uintmax_t)1 << 18)	/* node RESMAP_M2_NODE_ID */
 #define RESMAP_M2_INTERLEAVE	((uintmax_t)1 << 19)	/* over every memory node,
 							 * or a set of them:
 							 * resmap_interleave_nodes() */
 #define RESMAP_M2_POPULATE	((uintmax_t)1 << 20)	/* fault the pages in now */
+#define RESMAP_M2_TIER		((uintmax_t)1 << 21)	/* tier RESMAP_M2_TIER_RANK */
 #define RESMAP_M2_NODE_SHIFT	24
 #define RESMAP_M2_NODE_ID(n)	(RESMAP_M2_NODE | \
 				 ((uintmax_t)((n) & 0xff) << RESMAP_M2_NODE_SHIFT))
+#define RESMAP_M2_TIER_RANK(n)	(RESMAP_M2_TIER | \
+				 ((uintmax_t)((n) & 0xff) << RESMAP_M2_NODE_SHIFT))
 #define RESMAP_M2_PLACE_MASK	(RESMAP_M2_DRAM | RESMAP_M2_PMEM | \
 				 RESMAP_M2_NODE | RESMAP_M2_INTERLEAVE | \
+				 RESMAP_M2_TIER | \
 				 ((uintmax_t)0xff << RESMAP_M2_NODE_SHIFT))
 
 void *aligned_alloc(size_t alignment, size_t size);
@@ -171,7 +177,8 @@ struct resmap_block_info {
 	size_t usable;		/* committed, usable bytes */
 	size_t reserved;	/* address space held from ptr (>= usable) */
 	size_t alignment;	/* largest power of two dividing ptr (<= 1 GiB) */
-	uintmax_t placement;	/* RESMAP_M2_DRAM, _PMEM, _NODE_ID(n), _INTERLEAVE or 0 */
+	uintmax_t placement;	/* RESMAP_M2_DRAM, _PMEM, _TIER_RANK(n),
+				   _NODE_ID(n), _INTERLEAVE or 0 */
 	int large;		/* 1: a reservation of its own (resmap_move works) */
 };
 
@@ -179,8 +186,8 @@ struct resmap_block_info {
 int resmap_block_info(const void *ptr, struct resmap_block_info *info);
 
 /*
- * This thread's default placement (RESMAP_M2_DRAM, _PMEM, _NODE_ID(n),
- * _INTERLEAVE, or 0 for none): given to every allocation above 128 KiB
+ * This thread's default placement (RESMAP_M2_DRAM, _PMEM, _TIER_RANK(n),
+ * _NODE_ID(n), _INTERLEAVE, or 0 for none): given to every allocation above 128 KiB
  * that this thread makes without a placement of its own.  *old (if not
  * NULL) gets the previous one.  0, or -1 with errno: EINVAL (not a
  * placement), ENODEV (a tier or node without memory).

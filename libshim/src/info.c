@@ -54,6 +54,8 @@ static uintmax_t place_flags(const struct shim_place *pl)
 		return RESMAP_M2_INTERLEAVE |
 		       ((uintmax_t)pl->node << RESMAP_M2_NODE_SHIFT);
 	case SHIM_PLACE_TIER:
+		if (RESMAP_TIER_IS_RANK(pl->tier))
+			return RESMAP_M2_TIER_RANK(pl->tier - RESMAP_TIER_RANK_BASE);
 		return pl->tier == RESMAP_TIER_DRAM ? RESMAP_M2_DRAM :
 						      RESMAP_M2_PMEM;
 	default:

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/resmap.h>
 
@@ -102,10 +103,38 @@ static void shim_after_fork(void)
 	shim_large_unlock_all();
 }
 
+/*
+ * The child's own open of /dev/resmap, at the same descriptor number: the
+ * module lists a descriptor's opener's reservations in its fdinfo (what
+ * resmapctl stats PID reads), so an inherited one would show the
+ * parent's.  Commands act on the caller's memory either way; if the open
+ * fails the inherited descriptor stays.  Only async-signal-safe calls.
+ */
+static void shim_reopen_module(void)
+{
+	struct stat old, now;
+	int err = errno, fd;
+
+	if (shim_module_fd < 0)
+		return;
+	fd = open(RESMAP_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		errno = err;
+		return;
+	}
+	/* Never over a descriptor the program reused after closing ours. */
+	if (!fstat(fd, &now) && !fstat(shim_module_fd, &old) &&
+	    S_ISCHR(old.st_mode) && old.st_rdev == now.st_rdev)
+		dup3(fd, shim_module_fd, O_CLOEXEC);
+	close(fd);
+	errno = err;
+}
+
 static void shim_after_fork_child(void)
 {
 	shim_small_after_fork_child();
 	shim_large_unlock_all();
+	shim_reopen_module();
 }
 
 static void shim_init_once(void)

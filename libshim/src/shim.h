@@ -36,6 +36,7 @@
 #define SHIM_FREE_LINK		(2 * sizeof(void *))	/* never poisoned */
 
 #define SHIM_PAGE		4096UL
+#define SHIM_MAX_TIERS		64	/* tier ranks of nodes 0-63 */
 #define SHIM_UNIT_SHIFT		16
 #define SHIM_UNIT		(1UL << SHIM_UNIT_SHIFT)	/* span granule */
 #define SHIM_MIN_ALIGN		16UL
@@ -65,7 +66,7 @@ enum shim_place_mode {
 struct shim_place {
 	enum shim_place_mode mode;
 	int node;		/* STRICT */
-	int tier;		/* TIER: RESMAP_TIER_DRAM or _PMEM */
+	uint32_t tier;		/* TIER: RESMAP_TIER_DRAM, _PMEM or _RANK(n) */
 	uint64_t nodes;		/* INTERLEAVE, TIER: the node mask */
 	bool populate;
 };
@@ -142,7 +143,8 @@ size_t shim_default_reserve(size_t used, size_t factor);
 
 /* Placement. */
 int shim_place_from_flags(uintmax_t flags, struct shim_place *pl);
-uint64_t shim_tier_nodes(int tier);
+uint64_t shim_tier_nodes(uint32_t tier);
+unsigned int shim_nr_tiers(void);
 long shim_where_pages(void *addr, size_t len, uint64_t *counts,
 		      unsigned int nr);
 

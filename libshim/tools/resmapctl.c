@@ -6,7 +6,7 @@
  *   resmapctl [--json] tiers                  the module's tiers and the kernel's
  *   resmapctl [--json] stats [PID]            module counters; PID's reservations
  *   resmapctl [--json] where PID ADDR [LEN]   which node each page is on
- *   resmapctl [--json] move PID ADDR LEN TIER move pages to a tier (dram, pmem,
+ *   resmapctl [--json] move PID ADDR LEN TIER move pages to a tier (dram, pmem, rankN,
  *                                             a tier number) or node:N
  *
  * C11 on <linux/resmap.h>, sysfs and procfs, with no library beyond libc,
@@ -191,13 +191,16 @@ static void print_bytes(uint64_t bytes)
 	fputs(fmt_bytes(buf, sizeof(buf), bytes), stdout);
 }
 
-static const char *tier_name(uint32_t tier)
+/* A tier's name by rank: dram (the top), pmem (the slowest), or rankN. */
+static const char *rank_name(char *buf, size_t size, uint32_t rank,
+			     uint32_t nr_tiers)
 {
-	if (tier == RESMAP_TIER_DRAM)
+	if (!rank)
 		return "dram";
-	if (tier == RESMAP_TIER_PMEM)
+	if (rank + 1 == nr_tiers)
 		return "pmem";
-	return "other";
+	snprintf(buf, size, "rank%u", rank);
+	return buf;
 }
 
 struct nodes {
@@ -206,14 +209,23 @@ struct nodes {
 	uint32_t caller_node;
 };
 
+/*
+ * The memory nodes with their tier ranks.  A module from before ranks
+ * (EINVAL for RESMAP_NODES_RANKS) has DRAM and PMEM only: rank 0 and 1.
+ */
 static void get_nodes(struct nodes *out)
 {
 	int fd = open_device();
-	struct resmap_nodes a = { 0 };
+	struct resmap_nodes a = { .flags = RESMAP_NODES_RANKS };
 	uint32_t room;
 
-	if (ioctl(fd, RESMAP_IOC_NODES, &a) < 0)
-		die(1, "RESMAP_IOC_NODES: %s", strerror(errno));
+	if (ioctl(fd, RESMAP_IOC_NODES, &a) < 0) {
+		if (errno != EINVAL)
+			die(1, "RESMAP_IOC_NODES: %s", strerror(errno));
+		a.flags = 0;
+		if (ioctl(fd, RESMAP_IOC_NODES, &a) < 0)
+			die(1, "RESMAP_IOC_NODES: %s", strerror(errno));
+	}
 	room = a.count ? a.count : 1;
 	out->n = calloc(room, sizeof(*out->n));
 	if (!out->n)
@@ -224,6 +236,15 @@ static void get_nodes(struct nodes *out)
 		die(1, "RESMAP_IOC_NODES: %s", strerror(errno));
 	/* A node brought online between the two calls is not reported. */
 	out->count = a.count < room ? a.count : room;
+	for (uint32_t i = 0; !a.flags && i < out->count; i++) {
+		struct resmap_node *n = &out->n[i];
+
+		n->rank = n->tier == RESMAP_TIER_PMEM;
+		n->nr_tiers = 1;
+		for (uint32_t j = 0; j < out->count; j++)
+			if (out->n[j].tier == RESMAP_TIER_PMEM)
+				n->nr_tiers = 2;
+	}
 	out->caller_node = a.caller_node;
 	close(fd);
 }
@@ -266,19 +287,23 @@ static int cmd_nodes(void)
 	if (json)
 		printf("{\"caller_node\":%u,\"nodes\":[", ns.caller_node);
 	else
-		printf("%-5s %-7s %-4s %12s %12s  %s\n", "node", "tier", "cpus",
+		printf("%-5s %-10s %-4s %12s %12s  %s\n", "node", "tier", "cpus",
 		       "total", "free", "distances (node:distance)");
 	for (uint32_t i = 0; i < ns.count; i++) {
 		const struct resmap_node *n = &ns.n[i];
 		bool cpu = n->flags & RESMAP_NODE_HAS_CPU;
 		bool first = true;
+		char rname[16];
+		const char *name = rank_name(rname, sizeof(rname), n->rank,
+					     n->nr_tiers);
 
 		node_distances(n->node, dist);
 		if (json) {
 			printf("%s{\"node\":%u,\"tier\":%u,\"tier_name\":\"%s\","
+			       "\"rank\":%u,\"nr_tiers\":%u,"
 			       "\"cpus\":%s,\"total_bytes\":",
-			       i ? "," : "", n->node, n->tier, tier_name(n->tier),
-			       cpu ? "true" : "false");
+			       i ? "," : "", n->node, n->tier, name, n->rank,
+			       n->nr_tiers, cpu ? "true" : "false");
 			print_bytes(n->total_pages * page_size);
 			printf(",\"free_bytes\":");
 			print_bytes(n->free_pages * page_size);
@@ -292,12 +317,12 @@ static int cmd_nodes(void)
 			printf("}}");
 			continue;
 		}
-		char tier[16], total[32], free_[32];
+		char tier[32], total[32], free_[32];
 
-		snprintf(tier, sizeof(tier), "%u %s", n->tier, tier_name(n->tier));
+		snprintf(tier, sizeof(tier), "%u %s", n->rank, name);
 		fmt_bytes(total, sizeof(total), n->total_pages * page_size);
 		fmt_bytes(free_, sizeof(free_), n->free_pages * page_size);
-		printf("%-5u %-7s %-4s %12s %12s ", n->node, tier,
+		printf("%-5u %-10s %-4s %12s %12s ", n->node, tier,
 		       cpu ? "yes" : "no", total, free_);
 		for (int d = 0; d < MAX_NODES; d++)
 			if (dist[d] >= 0)
@@ -314,28 +339,31 @@ static int cmd_nodes(void)
 static int cmd_tiers(void)
 {
 	struct nodes ns;
-	uint32_t max_tier = 0;
+	uint32_t nr_tiers = 0;
 	static bool set[MAX_NODES];
 	DIR *d;
 	struct dirent *e;
 	int first = 1;
 
 	get_nodes(&ns);
-	for (uint32_t i = 0; i < ns.count; i++)
-		if (ns.n[i].tier > max_tier)
-			max_tier = ns.n[i].tier;
+	if (ns.count)
+		nr_tiers = ns.n[0].nr_tiers;
 	if (json)
-		printf("{\"tiers\":[");
+		printf("{\"nr_tiers\":%u,\"tiers\":[", nr_tiers);
 	else
 		printf("resmap tiers (fastest first):\n");
-	for (uint32_t t = 1; t <= max_tier; t++) {
+	for (uint32_t r = 0; r < nr_tiers; r++) {
 		uint64_t total = 0, free_ = 0;
 		bool any = false;
+		char rname[16];
+		const char *name = rank_name(rname, sizeof(rname), r, nr_tiers);
+		uint32_t t = 0;
 
 		memset(set, 0, sizeof(set));
 		for (uint32_t i = 0; i < ns.count; i++) {
-			if (ns.n[i].tier != t)
+			if (ns.n[i].rank != r)
 				continue;
+			t = ns.n[i].tier;
 			set[ns.n[i].node] = any = true;
 			total += ns.n[i].total_pages * page_size;
 			free_ += ns.n[i].free_pages * page_size;
@@ -343,13 +371,13 @@ static int cmd_tiers(void)
 		if (!any)
 			continue;
 		if (json) {
-			printf("%s{\"tier\":%u,\"name\":\"%s\",\"nodes\":[",
-			       first ? "" : ",", t, tier_name(t));
+			printf("%s{\"rank\":%u,\"tier\":%u,\"name\":\"%s\",\"nodes\":[",
+			       first ? "" : ",", r, t, name);
 			print_nodelist(set);
 			printf("],\"total_bytes\":%" PRIu64 ",\"free_bytes\":%"
 			       PRIu64 "}", total, free_);
 		} else {
-			printf("  tier %u %-5s nodes ", t, tier_name(t));
+			printf("  rank %u %-6s nodes ", r, name);
 			print_nodelist(set);
 			printf("  total ");
 			print_bytes(total);
@@ -417,6 +445,7 @@ struct resv {
 	uint64_t resident[MAX_NODES];	/* pages, from numa_maps */
 	uint64_t resident_pages;
 	uint64_t pagesize;
+	int64_t committed;		/* bytes, from fdinfo; -1 unknown */
 };
 
 struct resvs {
@@ -435,6 +464,59 @@ static void proc_open_fail(const char *path, pid_t pid)
 	if (errno == ENOENT)
 		die(1, "no process %d", (int)pid);
 	die(errno_status(errno), "%s: %s", path, strerror(errno));
+}
+
+/*
+ * Committed bytes per mapping, from the fdinfo of a /dev/resmap
+ * descriptor that @pid opened itself (resmap_owner is @pid): the module
+ * lists the opener's reservation VMAs there (resmap(4)).  Readable with
+ * ptrace read access to @pid, as /proc/PID/fdinfo is.  Without such a
+ * descriptor (closed, or only inherited) the bytes stay unknown.
+ */
+static void get_committed(pid_t pid, struct resvs *rs)
+{
+	char path[300], target[64], line[256];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		bool mine = false;
+		ssize_t n;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", (int)pid, e->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, RESMAP_DEVICE))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", (int)pid, e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long long s, end, bytes;
+			int owner;
+
+			if (sscanf(line, "resmap_owner: %d", &owner) == 1)
+				mine = owner == (int)pid;
+			if (!mine || sscanf(line, "resmap_mapping: %llx-%llx %llu",
+					    &s, &end, &bytes) != 3)
+				continue;
+			for (size_t i = 0; i < rs->n; i++)
+				if (rs->v[i].start == s && rs->v[i].end == end)
+					rs->v[i].committed = (int64_t)bytes;
+		}
+		fclose(f);
+		if (mine)
+			break;
+	}
+	closedir(d);
 }
 
 static void get_resvs(pid_t pid, struct resvs *out)
@@ -467,9 +549,11 @@ static void get_resvs(pid_t pid, struct resvs *out)
 		v->start = s;
 		v->end = e;
 		v->pagesize = page_size;
+		v->committed = -1;
 		snprintf(v->perms, sizeof(v->perms), "%s", perms);
 	}
 	fclose(f);
+	get_committed(pid, out);
 
 	snprintf(path, sizeof(path), "/proc/%d/numa_maps", (int)pid);
 	f = fopen(path, "re");
@@ -523,6 +607,15 @@ static void print_by_node(const uint64_t *pages, uint64_t unit)
 		printf("none");
 }
 
+/* Bytes, or null (JSON) / "unknown" where they could not be read. */
+static void print_maybe(int64_t bytes)
+{
+	if (bytes >= 0)
+		json ? (void)printf("%" PRId64, bytes) : print_bytes((uint64_t)bytes);
+	else
+		fputs(json ? "null" : "unknown", stdout);
+}
+
 static const char *const counters[] = {
 	"files", "reservations", "vmas", "committed_pages",
 };
@@ -556,6 +649,7 @@ static int cmd_stats(int argc, char **argv)
 	struct resvs rs = { 0 };
 	static uint64_t total[MAX_NODES];
 	uint64_t size = 0, resident = 0;
+	int64_t committed = 0;
 	pid_t pid = 0;
 
 	if (argc > 1)
@@ -602,20 +696,28 @@ static int cmd_stats(int argc, char **argv)
 
 		size += v->end - v->start;
 		resident += v->resident_pages * v->pagesize;
+		if (v->committed < 0 || committed < 0)
+			committed = -1;
+		else
+			committed += v->committed;
 		for (int n = 0; n < MAX_NODES; n++)
 			total[n] += v->resident[n] * (v->pagesize / page_size);
 		if (json) {
 			printf("%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64
 			       "\",\"perms\":\"%s\",\"size\":%" PRIu64
-			       ",\"resident_bytes\":%" PRIu64 ",\"resident_by_node\":{",
-			       i ? "," : "", v->start, v->end, v->perms,
-			       v->end - v->start, v->resident_pages * v->pagesize);
+			       ",\"committed_bytes\":", i ? "," : "", v->start,
+			       v->end, v->perms, v->end - v->start);
+			print_maybe(v->committed);
+			printf(",\"resident_bytes\":%" PRIu64 ",\"resident_by_node\":{",
+			       v->resident_pages * v->pagesize);
 			print_by_node(v->resident, v->pagesize);
 			printf("}}");
 		} else {
 			printf("  %" PRIx64 "-%" PRIx64 " %s  size ", v->start,
 			       v->end, v->perms);
 			print_bytes(v->end - v->start);
+			printf("  committed ");
+			print_maybe(v->committed);
 			printf("  resident ");
 			print_bytes(v->resident_pages * v->pagesize);
 			printf(" (");
@@ -624,13 +726,17 @@ static int cmd_stats(int argc, char **argv)
 		}
 	}
 	if (json) {
-		printf("],\"reserved_bytes\":%" PRIu64 ",\"resident_bytes\":%" PRIu64
-		       ",\"resident_by_node\":{", size, resident);
+		printf("],\"reserved_bytes\":%" PRIu64 ",\"committed_bytes\":", size);
+		print_maybe(committed);
+		printf(",\"resident_bytes\":%" PRIu64 ",\"resident_by_node\":{",
+		       resident);
 		print_by_node(total, page_size);
 		printf("}}\n");
 	} else {
 		printf("  total: reserved ");
 		print_bytes(size);
+		printf(", committed ");
+		print_maybe(committed);
 		printf(", resident ");
 		print_bytes(resident);
 		printf(" (");
@@ -776,51 +882,74 @@ static int cmd_where(int argc, char **argv)
 	return 0;
 }
 
-/* TIER: dram, pmem, a tier number, or node:N; returns the node to use. */
-static int pick_node(const char *arg, uint64_t pages, uint32_t *tier_out)
+#define TIER_USAGE "want dram, pmem, rankN, a tier number or node:N"
+
+/*
+ * TIER: dram (the top tier), pmem (the slowest), rankN, a tier number
+ * as the ABI has it (1 dram, 2 pmem, RESMAP_TIER_RANK(n)), or node:N.
+ * Returns the node to use; *@rank_out is its tier's rank.
+ */
+static int pick_node(const char *arg, uint64_t pages, uint32_t *rank_out,
+		     uint32_t *nr_out)
 {
 	struct nodes ns;
-	uint32_t tier;
+	uint32_t rank, tier, nr;
 	int best = -1;
 	char *end;
 
 	get_nodes(&ns);
+	nr = ns.count ? ns.n[0].nr_tiers : 0;
+	*nr_out = nr;
 	if (!strncmp(arg, "node:", 5) || !strncmp(arg, "node", 4)) {
 		const char *s = arg + (arg[4] == ':' ? 5 : 4);
 		long node = strtol(s, &end, 10);
 
 		if (end == s || *end || node < 0)
-			die(EXIT_USAGE, "'%s': want dram, pmem, a tier number or node:N", arg);
+			die(EXIT_USAGE, "'%s': " TIER_USAGE, arg);
 		for (uint32_t i = 0; i < ns.count; i++)
 			if (ns.n[i].node == (uint32_t)node) {
-				*tier_out = ns.n[i].tier;
+				*rank_out = ns.n[i].rank;
 				free(ns.n);
 				return (int)node;
 			}
 		die(1, "node %ld has no memory", node);
 	}
-	if (!strcmp(arg, "dram")) {
-		tier = RESMAP_TIER_DRAM;
-	} else if (!strcmp(arg, "pmem")) {
-		tier = RESMAP_TIER_PMEM;
+	if (!strncmp(arg, "rank", 4)) {
+		rank = (uint32_t)strtoul(arg + 4, &end, 10);
+		if (end == arg + 4 || *end)
+			die(EXIT_USAGE, "'%s': " TIER_USAGE, arg);
 	} else {
-		tier = (uint32_t)strtoul(arg, &end, 10);
-		if (end == arg || *end)
-			die(EXIT_USAGE, "'%s': want dram, pmem, a tier number or node:N", arg);
+		if (!strcmp(arg, "dram")) {
+			tier = RESMAP_TIER_DRAM;
+		} else if (!strcmp(arg, "pmem")) {
+			tier = RESMAP_TIER_PMEM;
+		} else {
+			tier = (uint32_t)strtoul(arg, &end, 10);
+			if (end == arg || *end)
+				die(EXIT_USAGE, "'%s': " TIER_USAGE, arg);
+		}
+		if (tier == RESMAP_TIER_DRAM)
+			rank = 0;
+		else if (tier == RESMAP_TIER_PMEM)	/* none in one tier */
+			rank = nr >= 2 ? nr - 1 : UINT32_MAX;
+		else if (RESMAP_TIER_IS_RANK(tier))
+			rank = tier - RESMAP_TIER_RANK_BASE;
+		else
+			die(EXIT_USAGE, "'%s': " TIER_USAGE, arg);
 	}
 	/* As RESMAP_PLACE_TIER: the tier's node nearest the caller with room. */
 	for (int pass = 0; pass < 2 && best < 0; pass++)
 		for (uint32_t i = 0; i < ns.count; i++) {
 			const struct resmap_node *n = &ns.n[i];
 
-			if (n->tier != tier || (!pass && n->free_pages < pages))
+			if (n->rank != rank || (!pass && n->free_pages < pages))
 				continue;
 			if (best < 0 || n->distance < ns.n[best].distance)
 				best = (int)i;
 		}
 	if (best < 0)
 		die(1, "tier %s has no memory node", arg);
-	*tier_out = tier;
+	*rank_out = rank;
 	best = (int)ns.n[best].node;
 	free(ns.n);
 	return best;
@@ -832,7 +961,8 @@ static int cmd_move(int argc, char **argv)
 	struct where before, after;
 	pid_t pid;
 	uint64_t addr, len, moved;
-	uint32_t tier;
+	uint32_t rank, nr;
+	char rname[16];
 	int node;
 
 	if (argc != 4)
@@ -842,7 +972,7 @@ static int cmd_move(int argc, char **argv)
 	len = parse_u64(argv[2], "length");
 	get_resvs(pid, &rs);
 	find_resv(&rs, pid, addr, len);
-	node = pick_node(argv[3], len / page_size, &tier);
+	node = pick_node(argv[3], len / page_size, &rank, &nr);
 	walk_pages(pid, addr, len, -1, &before);
 	walk_pages(pid, addr, len, node, &after);
 	moved = after.on[node] - before.on[node];
@@ -850,14 +980,16 @@ static int cmd_move(int argc, char **argv)
 		moved = 0;
 	if (json) {
 		printf("{\"pid\":%d,\"addr\":\"0x%" PRIx64 "\",\"len\":%" PRIu64
-		       ",\"tier\":%u,\"node\":%d,\"moved\":%" PRIu64 ",",
-		       (int)pid, addr, len, tier, node, moved);
+		       ",\"rank\":%u,\"tier_name\":\"%s\",\"node\":%d,\"moved\":%"
+		       PRIu64 ",", (int)pid, addr, len, rank,
+		       rank_name(rname, sizeof(rname), rank, nr), node, moved);
 		print_where(&after);
 		printf("}\n");
 	} else {
 		printf("process %d, 0x%" PRIx64 "-0x%" PRIx64 ": %" PRIu64
-		       " pages moved to node %d (tier %u %s)\n", (int)pid, addr,
-		       addr + len, moved, node, tier, tier_name(tier));
+		       " pages moved to node %d (rank %u %s)\n", (int)pid, addr,
+		       addr + len, moved, node, rank,
+		       rank_name(rname, sizeof(rname), rank, nr));
 		print_where(&after);
 	}
 	free(rs.v);
@@ -870,11 +1002,11 @@ static void usage(FILE *f)
 	fputs("usage: resmapctl [--json] COMMAND [ARGS]\n"
 	      "  nodes                    memory nodes: tier, size, free, distances\n"
 	      "  tiers                    resmap's tiers and the kernel's memory tiers\n"
-	      "  stats [PID]              module counters; PID's reservations, resident\n"
-	      "                           bytes per node\n"
+	      "  stats [PID]              module counters; PID's reservations, committed\n"
+	      "                           bytes, resident bytes per node\n"
 	      "  where PID ADDR [LEN]     the node of each page of a reservation range\n"
 	      "  move PID ADDR LEN TIER   move the range's pages to TIER (dram, pmem,\n"
-	      "                           a tier number, or node:N)\n"
+	      "                           rankN, a tier number, or node:N)\n"
 	      "options: --json (machine-readable output), --help, --version\n"
 	      "exit: 0 ok, 1 failure, 64 usage, 69 module not loaded, 77 no permission\n"
 	      "see resmapctl(8)\n", f);

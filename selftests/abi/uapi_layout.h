@@ -49,7 +49,9 @@
 	F(resmap_node, flags, 12, 4)		\
 	F(resmap_node, total_pages, 16, 8)	\
 	F(resmap_node, free_pages, 24, 8)	\
-	F(resmap_node, reserved, 32, 16)	\
+	F(resmap_node, rank, 32, 4)		\
+	F(resmap_node, nr_tiers, 36, 4)		\
+	F(resmap_node, reserved, 40, 8)	\
 	F(resmap_nodes, nodes, 0, 8)		\
 	F(resmap_nodes, count, 8, 4)		\
 	F(resmap_nodes, flags, 12, 4)		\

@@ -29,6 +29,36 @@ static inline int read_line(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* Parse a sysfs node list ("0-2,4") into in[0..max); how many are in it. */
+static inline int node_list_parse(const char *s, int *in, int max)
+{
+	int a, b, n, count = 0;
+
+	memset(in, 0, max * sizeof(*in));
+	while (*s) {
+		if (sscanf(s, "%d%n", &a, &n) != 1)
+			break;
+		s += n;
+		b = a;
+		if (*s == '-' && sscanf(s + 1, "%d%n", &b, &n) == 1)
+			s += 1 + n;
+		for (; a <= b && a < max; a++, count++)
+			in[a] = 1;
+		if (*s == ',')
+			s++;
+	}
+	return count;
+}
+
+/* Whether @node has CPUs (an empty cpulist reads as a bare newline). */
+static inline int node_has_cpu(int node)
+{
+	char path[128], buf[256];
+
+	snprintf(path, sizeof(path), NODE_SYS "/node%d/cpulist", node);
+	return read_line(path, buf, sizeof(buf)) == 0 && buf[0];
+}
+
 /* A node's meminfo value in KiB ("MemTotal", "MemFree", ...); -1 if none. */
 static inline long node_meminfo_kib(int node, const char *key)
 {

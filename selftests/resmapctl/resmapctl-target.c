@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A process for resmapctl to look at: it reserves LEN bytes (argument 1,
- * default 4 MiB), commits and populates them on node 0, writes
- * "PID ADDR LEN" to the file of argument 2, and waits.  On SIGUSR1 it
+ * default 4 MiB), commits and populates them on node 0, reserves LEN
+ * more of which it commits a quarter without touching it (committed, not
+ * resident), writes "PID ADDR LEN ADDR2 LEN2 COMMITTED2" to the file of
+ * argument 2, and waits.  On SIGUSR1 it
  * writes its own view of the pages, RESMAP_IOC_RESIDENCY's
  * "node pages" lines and "resident N", to FILE.residency; SIGTERM ends it.
  */
@@ -74,6 +76,8 @@ int main(int argc, char **argv)
 		.place = RESMAP_PLACE_STRICT, .node = 0,
 	};
 	struct resmap_batch b = { .ops = (uintptr_t)&op, .count = 1 };
+	struct resmap_reserve rv2 = { .len = len };
+	struct resmap_range part = { .len = len / 4 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t none;
 	FILE *f;
@@ -89,11 +93,18 @@ int main(int argc, char **argv)
 	op.addr = rv.addr;
 	if (ioctl(fd, RESMAP_IOC_BATCH, &b))
 		return fail("RESMAP_IOC_BATCH");
+	if (ioctl(fd, RESMAP_IOC_RESERVE, &rv2))
+		return fail("RESMAP_IOC_RESERVE");
+	part.addr = rv2.addr + len / 4;
+	if (ioctl(fd, RESMAP_IOC_COMMIT, &part))
+		return fail("RESMAP_IOC_COMMIT");
 	f = fopen(file, "w");
 	if (!f)
 		return fail(file);
-	fprintf(f, "%d 0x%llx %llu\n", (int)getpid(), (unsigned long long)rv.addr,
-		(unsigned long long)len);
+	fprintf(f, "%d 0x%llx %llu 0x%llx %llu %llu\n", (int)getpid(),
+		(unsigned long long)rv.addr, (unsigned long long)len,
+		(unsigned long long)rv2.addr, (unsigned long long)len,
+		(unsigned long long)part.len);
 	fclose(f);
 	sigemptyset(&none);
 	while (!done) {

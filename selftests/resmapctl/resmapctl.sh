@@ -64,11 +64,13 @@ nodes_match_sysfs() {
 	cat "$scratch/objs"
 	[ "$(wc -l < "$scratch/objs")" -eq "$(wc -l < /sys/class/misc/resmap/nodes)" ] ||
 		{ echo "node count differs from /sys/class/misc/resmap/nodes"; return 1; }
-	while read -r node tier total free; do
+	while read -r node tier total free rank; do
 		o=$(grep "^{\"node\":$node," "$scratch/objs") ||
 			{ echo "node $node missing"; return 1; }
 		[ "$(echo "$o" | field tier_name)" = "$tier" ] ||
 			{ echo "node $node: tier not $tier"; return 1; }
+		[ "$(echo "$o" | field rank)" = "$rank" ] ||
+			{ echo "node $node: rank not $rank"; return 1; }
 		[ "$(echo "$o" | field total_bytes)" -eq $((total * page)) ] ||
 			{ echo "node $node: total not $((total * page))"; return 1; }
 		f=$(echo "$o" | field free_bytes)
@@ -89,7 +91,7 @@ check "nodes --json: tiers, sizes, free, cpus, distances as sysfs says" nodes_ma
 
 nodes_human() {
 	"$ctl" nodes || return 1
-	while read -r node tier total free; do
+	while read -r node tier total free _; do
 		"$ctl" nodes | grep -Eq "^$node +[0-9]+ $tier +(yes|no) " ||
 			{ echo "no line for node $node ($tier)"; return 1; }
 	done < /sys/class/misc/resmap/nodes
@@ -105,6 +107,16 @@ tiers_match_sysfs() {
 		echo "$j" | grep -q "\"name\":\"$t\",\"nodes\":\[$want\]" ||
 			{ echo "tier $t: want nodes [$want]"; return 1; }
 	done
+	# Every rank of the module's tiers file, and no other.
+	n=0
+	while read -r r list; do
+		[ "$r" != source ] || continue
+		echo "$j" | grep -q "{\"rank\":$r,[^}]*\"nodes\":\[$(expand "$list")\]" ||
+			{ echo "rank $r: want nodes [$list]"; return 1; }
+		n=$((n + 1))
+	done < /sys/class/misc/resmap/tiers
+	echo "$j" | grep -q "^{\"nr_tiers\":$n," ||
+		{ echo "nr_tiers not $n"; return 1; }
 	for d in /sys/devices/virtual/memory_tiering/memory_tier*; do
 		[ -e "$d/nodelist" ] || continue
 		id=${d##*memory_tier}
@@ -136,7 +148,7 @@ while [ ! -s "$scratch/target" ] && [ $i -lt 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-read -r pid addr len_ < "$scratch/target"
+read -r pid addr len_ addr2 len2 committed2 < "$scratch/target"
 check "stats: module counters as sysfs says" stats_match_sysfs
 
 # The target's own view of where its pages are: "node pages" lines.
@@ -151,16 +163,28 @@ residency() {
 	grep -v resident "$scratch/target.residency"
 }
 
+# The reservations with their committed bytes (the module's fdinfo)
+# against what the target committed, numa_maps and the module's counter.
 stats_pid() {
 	j=$("$ctl" --json stats "$pid") || return 1
 	echo "$j"
-	echo "$j" | grep -q "\"start\":\"$addr\",\"end\":\"0x[0-9a-f]*\",\"perms\":\"[-rwxps]*\",\"size\":$len," ||
-		{ echo "no reservation at $addr of $len bytes"; return 1; }
+	echo "$j" | grep -q "\"start\":\"$addr\",\"end\":\"0x[0-9a-f]*\",\"perms\":\"[-rwxps]*\",\"size\":$len,\"committed_bytes\":$len,\"resident_bytes\":$len," ||
+		{ echo "no reservation at $addr of $len bytes, all committed and resident"; return 1; }
 	echo "$j" | grep -q "\"resident_by_node\":{\"0\":$len}" ||
 		{ echo "not $len bytes resident on node 0"; return 1; }
+	echo "$j" | grep -q "\"start\":\"$addr2\",[^}]*\"size\":$len2,\"committed_bytes\":$committed2,\"resident_bytes\":0," ||
+		{ echo "$addr2: not $committed2 of $len2 committed, none resident"; return 1; }
+	# numa_maps has nothing resident for the untouched one.
+	! grep "^0*${addr2#0x} " /proc/$pid/numa_maps | grep -q " N[0-9]*=" ||
+		{ echo "numa_maps: pages resident at $addr2"; return 1; }
+	echo "$j" | grep -q "\"committed_bytes\":$((len + committed2)),\"resident_bytes\":" ||
+		{ echo "total committed not $((len + committed2))"; return 1; }
+	# The target is the only user of the module now.
+	[ $(($(cat /sys/class/misc/resmap/committed_pages) * page)) -eq $((len + committed2)) ] ||
+		{ echo "sysfs committed_pages differs"; return 1; }
 	"$ctl" stats "$pid"
 }
-check "stats PID: the reservation, resident on node 0" stats_pid
+check "stats PID: each reservation committed and resident (node 0) as the target made it" stats_pid
 
 # where_is NODE: resmapctl where says all pages on NODE, as the target does.
 where_is() {

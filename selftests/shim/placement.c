@@ -8,6 +8,7 @@
  * backend) and page by page.  On a machine without pmem (the host) the
  * pmem cases expect ENODEV.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -185,6 +186,99 @@ TEST(tiers_and_nodes)
 	memset(p, 1, 2 * len);
 	EXPECT_EQ(2 * len / 4096, pages_on(p, 2 * len, pmem));
 	free(p);
+}
+
+/*
+ * RESMAP_M2_TIER_RANK(n): rank 0 is the DRAM nodes, rank 1 the pmem node
+ * where there is one (the bed's two tiers), and a rank past the last has
+ * no memory.  The block reports the placement it was given.
+ */
+TEST(tier_by_rank)
+{
+	size_t len = 1 << 20;
+	int pmem = pmem_node(), err;
+	struct resmap_block_info bi;
+	char *p;
+
+	p = placed(len, RESMAP_M2_TIER_RANK(0) | RESMAP_M2_POPULATE, &err);
+	ASSERT_NE(NULL, p) TH_LOG("rank 0: %s", strerror(err));
+	EXPECT_EQ(0, pmem >= 0 ? pages_on(p, len, pmem) : 0);
+	ASSERT_EQ(0, resmap_block_info(p, &bi));
+	EXPECT_EQ(RESMAP_M2_TIER_RANK(0), bi.placement);
+	free(p);
+
+	p = placed(len, RESMAP_M2_TIER_RANK(1) | RESMAP_M2_POPULATE, &err);
+	if (pmem < 0) {
+		EXPECT_EQ(NULL, p);
+		EXPECT_EQ(ENODEV, err);
+	} else {
+		ASSERT_NE(NULL, p) TH_LOG("rank 1: %s", strerror(err));
+		EXPECT_EQ(len / 4096, pages_on(p, len, pmem));
+		EXPECT_EQ(len / 4096, resmap_move(p, RESMAP_M2_TIER_RANK(0)));
+		EXPECT_EQ(0, pages_on(p, len, pmem));
+		free(p);
+	}
+	EXPECT_EQ(NULL, placed(len, RESMAP_M2_TIER_RANK(200), &err));
+	EXPECT_EQ(ENODEV, err);
+	/* Two placements at once. */
+	EXPECT_EQ(NULL, placed(len, RESMAP_M2_TIER_RANK(0) | RESMAP_M2_DRAM, &err));
+	EXPECT_EQ(EINVAL, err);
+}
+
+/* The resmap_owner of every /dev/resmap descriptor is this process. */
+static bool device_fds_are_mine(void)
+{
+	char path[300], target[64], line[128];
+	struct dirent *e;
+	int owner = -1, n = 0;
+	DIR *d = opendir("/proc/self/fd");
+
+	while (d && (e = readdir(d)) != NULL) {
+		ssize_t len;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len < 0)
+			continue;
+		target[len] = 0;
+		if (strcmp(target, "/dev/resmap"))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%s", e->d_name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			sscanf(line, "resmap_owner: %d", &owner);
+		if (f)
+			fclose(f);
+		if (owner != getpid())
+			n = -1000;
+		n++;
+	}
+	if (d)
+		closedir(d);
+	return n > 0;
+}
+
+/*
+ * A forked child opens the device again (at the same descriptor), so the
+ * module's fdinfo, which resmapctl stats reads, lists the child's own
+ * reservations rather than the parent's.
+ */
+TEST(child_has_its_own_device_descriptor)
+{
+	pid_t pid;
+	int status;
+
+	free(malloc(1 << 20));	/* started */
+	if (strcmp(resmap_backend(), "module"))
+		SKIP(return, "the syscall backend opens no device");
+	ASSERT_TRUE(device_fds_are_mine());
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(device_fds_are_mine() ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 TEST(move_between_tiers_in_place)

@@ -49,6 +49,11 @@ part host make -C "$top" --no-print-directory host-check
 for k in $KVERS; do
 	part "vm-$k" bash "$here/run-vm.sh" "$k"
 done
+# The CPU-less DRAM topology: one short boot per kernel, the tier tests.
+for k in $KVERS; do
+	part "vm-$k-cpuless-dram" env TOPOLOGY=cpuless-dram \
+		VM_RUN=ksft:resmap:tiers VM_TIMEOUT=300 bash "$here/run-vm.sh" "$k"
+done
 
 echo "=== summary"
 printf '%s\n' "${summary[@]}"

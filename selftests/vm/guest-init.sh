@@ -105,8 +105,13 @@ host_root() {
 
 echo RESMAP-TAP-BEGIN
 echo "# testbed: kernel $(uname -r), cx16 $(grep -qw cx16 /proc/cpuinfo && echo on || echo off)"
+# The cpuless-dram topology's node 2 is RAM at boot: no NVDIMM to online.
+pmem_node() {
+	[ "${RESMAP_TOPOLOGY:-pmem}" != pmem ] || sh /bin/pmem-node.sh
+}
+
 if step "kernel modules for the test bed load" load_modules &&
-   step "pmem node online through dax kmem" sh /bin/pmem-node.sh &&
+   step "node 2 online (dax kmem, or RAM at boot)" pmem_node &&
    step "insmod resmap.ko" insmod /lib/modules/resmap.ko; then
 	if [ -e /lib/modules/host-shares ] &&
 	   step "host's Python at /host over virtio-9p" host_root; then
@@ -130,6 +135,20 @@ if step "kernel modules for the test bed load" load_modules &&
 		if [ -n "${RESMAP_PYTHON_ROOT:-}" ]; then
 			sh /kselftest/python/run.sh --demo
 		fi || echo "# not ok - testbed: the demo failed"
+		;;
+	ksft:*)
+		# Some programs (collection:program,...), under the runner:
+		# their cases are counted.
+		# A name the runner does not know would run nothing at all.
+		set --
+		for t in $(echo "${RESMAP_RUN#ksft:}" | tr , ' '); do
+			if [ -x "/kselftest/${t%%:*}/${t#*:}" ]; then
+				set -- "$@" -t "$t"
+			else
+				echo "# not ok - testbed: no test $t"
+			fi
+		done
+		[ $# -eq 0 ] || (cd /kselftest && ./run_kselftest.sh "$@")
 		;;
 	*)
 		"/kselftest/$RESMAP_RUN" ||

@@ -6,6 +6,9 @@
 #   node0 = 512M DRAM + cpu0, node1 = 512M DRAM + cpu1 (one socket each),
 #   node2 = 1 GiB NVDIMM onlined as CPU-less system RAM by dax kmem,
 #   HMAT: local DRAM 100 ns / 20 GB/s, remote 150 / 10, NVDIMM 300 / 5.
+# TOPOLOGY=cpuless-dram instead makes node2 512M of ordinary RAM without
+# CPUs, a memory-only NUMA node at boot (no NVDIMM, no dax), as near to
+# cpu0 as node0's own DRAM in HMAT (100 / 20; 150 / 10 from cpu1).
 # Prints the guest's TAP lines plus the host's own checks (guest finished
 # in time, dmesg clean).  Exit status: 0 if every line is "ok".
 #
@@ -13,7 +16,10 @@
 #                          env: CACHE, BUILD, VM_TIMEOUT seconds,
 #                          VM_RUN=demo to run resmap-demo instead, or
 #                          VM_RUN=<collection>/<program> to run one test,
+#                          VM_RUN=ksft:<collection>:<program>[,...] to run
+#                          some under the kselftest runner (cases counted),
 #                          VM_ENV="NAME=value ..." for the tests' environment,
+#                          TOPOLOGY=pmem (default) or cpuless-dram,
 #                          VM_KO=path to load another resmap.ko, such as the
 #                          one DKMS built: build/dkms/<release>/resmap.ko)
 set -euo pipefail
@@ -24,6 +30,11 @@ top=$(cd "$here/../.." && pwd)
 CACHE=${CACHE:-$top/.cache}
 BUILD=${BUILD:-$top/build}
 timeout_s=${VM_TIMEOUT:-600}
+topology=${TOPOLOGY:-pmem}
+case $topology in
+pmem|cpuless-dram) ;;
+*) echo "TOPOLOGY=$topology: want pmem or cpuless-dram" >&2; exit 1 ;;
+esac
 . "$here/kernels.sh"
 
 if [ "$kver" = debug ]; then
@@ -103,8 +114,8 @@ fi
 hmat=()
 for i in 0 1; do
 	for t in 0 1 2; do
-		if [ $t = 2 ]; then lat=300 bw=5G
-		elif [ $t = $i ]; then lat=100 bw=20G
+		if [ $t = 2 ] && [ $topology = pmem ]; then lat=300 bw=5G
+		elif [ $t = $i ] || { [ $t = 2 ] && [ $i = 0 ]; }; then lat=100 bw=20G
 		else lat=150 bw=10G
 		fi
 		hmat+=(-numa "hmat-lb,initiator=$i,target=$t,hierarchy=memory,data-type=access-latency,latency=$lat"
@@ -119,25 +130,34 @@ done
 # emulation of that instruction.
 cpu=${VM_CPU:-max,cx16=off}
 
+# Node 2: an NVDIMM that guest-init onlines through dax kmem, or RAM.
+if [ $topology = pmem ]; then
+	node2=(-m 1G,slots=2,maxmem=4G
+	       -numa node,nodeid=2,initiator=0
+	       -object memory-backend-ram,id=nv1,size=1G
+	       -device nvdimm,id=nvdimm1,memdev=nv1,node=2)
+else
+	node2=(-m 1536M
+	       -object memory-backend-ram,id=m2,size=512M
+	       -numa node,nodeid=2,initiator=0,memdev=m2)
+fi
+
 boot_guest() {
 	status=0
 	timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 		-M q35,nvdimm=on,hmat=on -cpu "$cpu" -smp 2,sockets=2,cores=1,threads=1 \
 		"${boot[@]}" \
-		-m 1G,slots=2,maxmem=4G \
 		-object memory-backend-ram,id=m0,size=512M \
 		-object memory-backend-ram,id=m1,size=512M \
 		-numa node,nodeid=0,cpus=0,memdev=m0 \
 		-numa node,nodeid=1,cpus=1,memdev=m1 \
-		-numa node,nodeid=2,initiator=0 \
+		"${node2[@]}" \
 		-numa dist,src=0,dst=1,val=20 -numa dist,src=0,dst=2,val=30 \
 		-numa dist,src=1,dst=2,val=30 \
 		"${hmat[@]}" \
-		-object memory-backend-ram,id=nv1,size=1G \
-		-device nvdimm,id=nvdimm1,memdev=nv1,node=2 \
 		"${shares[@]}" \
 		-nic none -initrd "$work/initrd.gz" \
-		-append "console=ttyS0 loglevel=1 panic=-1 oops=panic cryptomgr.notests tsc=reliable no_timer_check mitigations=off RESMAP_RUN=${VM_RUN:-tests} ${VM_ENV:-}" \
+		-append "console=ttyS0 loglevel=1 panic=-1 oops=panic cryptomgr.notests tsc=reliable no_timer_check mitigations=off RESMAP_RUN=${VM_RUN:-tests} RESMAP_TOPOLOGY=$topology ${VM_ENV:-}" \
 		-nographic -no-reboot < /dev/null > "$work/console.log" 2>&1 || status=$?
 	tr -d '\r' < "$work/console.log" > "$work/console.txt"
 }

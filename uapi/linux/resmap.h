@@ -34,6 +34,7 @@
 #define RESMAP_FEAT_BATCH	_BITULL(5)	/* RESMAP_IOC_BATCH, placement */
 #define RESMAP_FEAT_MOVE	_BITULL(6)	/* RESMAP_OP_MOVE, RESIDENCY */
 #define RESMAP_FEAT_URING_CMD	_BITULL(7)	/* commands through io_uring */
+#define RESMAP_FEAT_TIER_RANKS	_BITULL(8)	/* RESMAP_TIER_RANK(), NODES' ranks */
 
 /**
  * struct resmap_version - argument of RESMAP_IOC_VERSION
@@ -135,9 +136,18 @@ struct resmap_resize {
 
 #define RESMAP_RESIZE_SIZE_VER0		64
 
-/* Memory tiers. */
-#define RESMAP_TIER_DRAM	1	/* memory next to CPUs */
-#define RESMAP_TIER_PMEM	2	/* CPU-less memory: pmem or CXL via dax kmem */
+/*
+ * Memory tiers, ranked fastest first as the kernel's memory tiers
+ * (/sys/devices/virtual/memory_tiering) rank them.  Wherever a tier is
+ * taken (RESMAP_PLACE_TIER, MOVE) it may be named as DRAM, the top tier
+ * (rank 0), as PMEM, the slowest tier, or by its rank.
+ */
+#define RESMAP_TIER_DRAM	1	/* the top tier: rank 0 */
+#define RESMAP_TIER_PMEM	2	/* the slowest: rank nr_tiers - 1 (if > 0) */
+#define RESMAP_TIER_RANK_BASE	0x100
+#define RESMAP_TIER_RANK_MAX	255
+#define RESMAP_TIER_RANK(n)	(RESMAP_TIER_RANK_BASE + (n))	/* rank n */
+#define RESMAP_TIER_IS_RANK(t)	(((t) & ~0xffU) == RESMAP_TIER_RANK_BASE)
 
 /* struct resmap_node flags */
 #define RESMAP_NODE_HAS_CPU	_BITUL(0)	/* the node has CPUs */
@@ -145,11 +155,17 @@ struct resmap_resize {
 /**
  * struct resmap_node - one memory node, as RESMAP_IOC_NODES reports it
  * @node:        NUMA node id
- * @tier:        RESMAP_TIER_*
+ * @tier:        RESMAP_TIER_DRAM for the top tier, RESMAP_TIER_PMEM for the
+ *               slowest (if there are two tiers or more), else
+ *               RESMAP_TIER_RANK(@rank)
  * @distance:    node distance (SLIT) from the caller's node
  * @flags:       RESMAP_NODE_*
  * @total_pages: pages the page allocator manages on the node
  * @free_pages:  of which free (the node's MemFree)
+ * @rank:        the node's tier rank, 0 the fastest; with
+ *               RESMAP_NODES_RANKS only, else 0
+ * @nr_tiers:    how many tiers the memory nodes form; with
+ *               RESMAP_NODES_RANKS only, else 0
  * @reserved:    0
  */
 struct resmap_node {
@@ -159,15 +175,21 @@ struct resmap_node {
 	__u32 flags;
 	__u64 total_pages;
 	__u64 free_pages;
-	__u64 reserved[2];
+	__u32 rank;
+	__u32 nr_tiers;
+	__u64 reserved[1];
 };
+
+/* struct resmap_nodes flags */
+#define RESMAP_NODES_RANKS	_BITUL(0)	/* fill @rank and @nr_tiers */
 
 /**
  * struct resmap_nodes - argument of RESMAP_IOC_NODES
  * @nodes:       in: user pointer to an array of struct resmap_node, or 0
  * @count:       in: entries the array holds; out: memory nodes there are
  *               (min(in, out) entries were filled, in node order)
- * @flags:       in: must be 0
+ * @flags:       in: RESMAP_NODES_* (EINVAL from a module without
+ *               RESMAP_FEAT_TIER_RANKS)
  * @caller_node: out: the node of the CPU the call ran on
  * @pad:         in: must be 0
  * @reserved:    in: must be 0
@@ -207,7 +229,8 @@ struct resmap_nodes {
  * @flags:  in: RESMAP_OP_F_*
  * @place:  in: RESMAP_PLACE_* (COMMIT, POPULATE; MOVE: STRICT, PREFERRED
  *          or TIER; 0 for DECOMMIT)
- * @node:   in: the node (STRICT, PREFERRED) or RESMAP_TIER_* (TIER)
+ * @node:   in: the node (STRICT, PREFERRED) or the tier (TIER):
+ *          RESMAP_TIER_DRAM, _PMEM or RESMAP_TIER_RANK(n)
  * @nodes:  in: node mask, bit n = node n (INTERLEAVE); 0 otherwise
  * @result: out: 0, or the negative errno this operation failed with
  * @moved:  out: pages MOVE moved to another node; 0 for other operations

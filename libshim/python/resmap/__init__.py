@@ -80,8 +80,14 @@ def Interleave(ids=None):
     return p
 
 
+# RESMAP_TIER_RANK(n) of <linux/resmap.h>: the tier of rank n.
+_TIER_RANK_BASE = 0x100
+_SYS_TIERS = "/sys/devices/virtual/memory_tiering"
+
+
 class NodeInfo:
-    """One NUMA node: id, tier (1 DRAM, 2 PMEM, 0 none), has_cpu, total and
+    """One NUMA node: id, tier (1 DRAM: the top tier, 2 PMEM: the slowest,
+    0x100 + n: the tier of rank n in between, 0 none), has_cpu, total and
     free bytes, distance (SLIT) from the calling thread's node."""
 
     __slots__ = ("id", "tier", "has_cpu", "total", "free", "distance")
@@ -128,21 +134,59 @@ def _my_node():
     return 0
 
 
+def _nodelist(text):
+    out = set()
+    for part in text.strip().split(","):
+        if part:
+            a, _, b = part.partition("-")
+            out.update(range(int(a), int(b or a) + 1))
+    return out
+
+
+def _kernel_ranks(memory):
+    """{node: rank} from the kernel's memory tiers (memory_tierN, a lower N
+    faster, empty ones left out), or None without them."""
+    try:
+        names = _os.listdir(_SYS_TIERS)
+    except OSError:
+        return None
+    tiers = sorted((int(d[11:]), _nodelist(_read("%s/%s/nodelist" %
+                                                  (_SYS_TIERS, d))) & memory)
+                   for d in names
+                   if d.startswith("memory_tier") and d[11:].isdigit())
+    tiers = [t for t in tiers if t[1]]
+    ranks = {n: r for r, (_, ns) in enumerate(tiers) for n in ns}
+    return ranks if tiers and set(ranks) == memory else None
+
+
+def _tier_of_rank(rank, nr):
+    if rank == 0:
+        return _resmap.TIER_DRAM
+    if rank == nr - 1:
+        return _resmap.TIER_PMEM
+    return _TIER_RANK_BASE + rank
+
+
 def nodes():
-    """The NUMA nodes, as NodeInfo objects.  Tiers are the module's (which
-    honours its tiers= override) when /dev/resmap answers, else sysfs's: a
-    memory node with CPUs is DRAM, one without is PMEM (dax kmem)."""
+    """The NUMA nodes, as NodeInfo objects.  Tiers are the module's (the
+    kernel's memory tiers ranked, with its tiers= override) when
+    /dev/resmap answers, else the kernel's memory tiers from sysfs, else a
+    memory node with CPUs is DRAM and one without PMEM (dax kmem)."""
     mod = {t[0]: t for t in (_resmap._module_nodes() or [])}
     me = _my_node()
     row = _read("%s/node%d/distance" % (_SYS_NODES, me)).split()
     out = []
     ids = sorted(int(d[4:]) for d in _os.listdir(_SYS_NODES)
                  if d.startswith("node") and d[4:].isdigit())
+    ranks = _kernel_ranks(_nodelist(_read(_SYS_NODES + "/has_memory")))
+    nr = len(set(ranks.values())) if ranks else 0
     for n in ids:
         has_cpu = bool(_read("%s/node%d/cpulist" % (_SYS_NODES, n)).strip())
         total, free = _meminfo(n)
         tier = 0
-        if total:
+        if total and ranks and n in ranks:
+            tier = _tier_of_rank(ranks[n], nr)
+        elif total:
             tier = _resmap.TIER_DRAM if has_cpu else _resmap.TIER_PMEM
         if n in mod:
             tier = mod[n][1]
@@ -157,14 +201,18 @@ def nodes():
 
 def tiers():
     """Tiers ranked fastest first, each a list of node ids (empty tiers left
-    out)."""
-    out = []
-    ns = nodes()
-    for t in (_resmap.TIER_DRAM, _resmap.TIER_PMEM):
-        ids = [n.id for n in ns if n.tier == t and n.total]
-        if ids:
-            out.append(ids)
-    return out
+    out): DRAM (the top), the ranks in between, PMEM (the slowest)."""
+    def order(t):
+        if t == _resmap.TIER_DRAM:
+            return 0
+        if t == _resmap.TIER_PMEM:
+            return 1 << 16
+        return t - _TIER_RANK_BASE
+    out = {}
+    for n in nodes():
+        if n.tier and n.total:
+            out.setdefault(n.tier, []).append(n.id)
+    return [out[t] for t in sorted(out, key=order)]
 
 
 def _placement_of(flags):
