@@ -198,7 +198,7 @@ static void resmap_tiers_rank(void)
 			resmap_keys[distinct++] = resmap_keys[i];
 	}
 	/* The slowest tier, or a new one below a single tier. */
-	pmem_rank = distinct >= 2 ? distinct - 1 : (distinct || any_dram);
+	pmem_rank = distinct >= 2 ? distinct - 1 : 1;
 	resmap_nr_tiers = max(distinct, any_dram ? 1U : 0U);
 	if (any_pmem)
 		resmap_nr_tiers = max(resmap_nr_tiers, pmem_rank + 1);
@@ -410,7 +410,7 @@ out:
 	 * still puts the whole table on the fallback).
 	 */
 	if (err) {
-		pr_info_once("tiers: cannot read %s (%d): CPU-less nodes are pmem until it can be read\n",
+		pr_info_once("tiers: cannot read %s (%d): the last table, or CPU-less nodes as pmem, until it can be read\n",
 			     RESMAP_MEMTIER_DIR, err);
 		goto out_free;
 	}
@@ -423,14 +423,26 @@ out_free:
 	kfree(tier);
 }
 
-static DECLARE_WORK(resmap_tiers_work, resmap_tiers_refresh);
+static DECLARE_DELAYED_WORK(resmap_tiers_work, resmap_tiers_refresh);
 
-/* Memory went online or offline: the kernel may have moved tiers. */
+/*
+ * A node gained its first memory or lost its last: the kernel has moved
+ * it between tiers (memtier_hotplug_callback() acts on exactly these
+ * events, before us).  Other blocks' events change no tier, and are not
+ * followed: both kernels' nodelist_show() takes memory_tier_lock, which
+ * the offline of a node's last block holds while it unregisters that
+ * tier's device and waits for its readers, so every read is a chance of
+ * that deadlock (the kernel's, for any reader of the file); the delay
+ * reads once for a burst of events, after the offline is done.
+ */
 static int resmap_tiers_memory_event(struct notifier_block *nb,
 				     unsigned long action, void *arg)
 {
-	if (action == MEM_ONLINE || action == MEM_OFFLINE)
-		schedule_work(&resmap_tiers_work);
+	const struct memory_notify *mn = arg;
+
+	if ((action == MEM_ONLINE || action == MEM_OFFLINE) &&
+	    mn->status_change_nid >= 0)
+		mod_delayed_work(system_wq, &resmap_tiers_work, HZ / 2);
 	return NOTIFY_OK;
 }
 
@@ -454,8 +466,8 @@ int resmap_tiers_init(void)
 	err = register_memory_notifier(&resmap_tiers_nb);
 	if (err)
 		return err;
-	schedule_work(&resmap_tiers_work);
-	flush_work(&resmap_tiers_work);
+	mod_delayed_work(system_wq, &resmap_tiers_work, 0);
+	flush_delayed_work(&resmap_tiers_work);
 	return 0;
 }
 
@@ -467,19 +479,19 @@ int resmap_tiers_init(void)
 void resmap_tiers_exit(void)
 {
 	unregister_memory_notifier(&resmap_tiers_nb);
-	cancel_work_sync(&resmap_tiers_work);
+	cancel_delayed_work_sync(&resmap_tiers_work);
 }
 
 /**
  * resmap_tiers_reread() - read the kernel's tiers again, now
  *
- * Context: may sleep.  For the nodes attribute's readers, who compare
- * with what sysfs says this moment.
+ * Context: may sleep.  For root's write to the tiers attribute, after
+ * which the table matches what sysfs says this moment.
  */
 static void resmap_tiers_reread(void)
 {
-	schedule_work(&resmap_tiers_work);
-	flush_work(&resmap_tiers_work);
+	mod_delayed_work(system_wq, &resmap_tiers_work, 0);
+	flush_delayed_work(&resmap_tiers_work);
 }
 
 /*

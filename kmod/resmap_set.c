@@ -60,15 +60,13 @@ static long resmap_set_pages(const struct resmap_set *set)
 unsigned long resmap_set_pages_in(const struct resmap_set *set, pgoff_t lo,
 				  pgoff_t hi)
 {
+	const struct resmap_iv *iv = resmap_set_next(set, lo);
+	const struct resmap_iv *end = set->iv + set->nr;
 	unsigned long pages = 0;
-	unsigned int i;
 
-	for (i = 0; i < set->nr; i++) {
-		pgoff_t s = max(set->iv[i].start, lo), e = min(set->iv[i].end, hi);
-
-		if (s < e)
-			pages += e - s;
-	}
+	/* From the first interval reaching past @lo: O(log n + in range). */
+	for (; iv && iv < end && iv->start < hi; iv++)
+		pages += min(iv->end, hi) - max(iv->start, lo);
 	return pages;
 }
 

@@ -6,6 +6,7 @@
  * What resmapctl stats PID reads (selftests/resmapctl checks its output).
  */
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <linux/resmap.h>
 
 #include "kselftest_harness.h"
@@ -124,6 +125,79 @@ TEST_F(fdinfo, inherited_descriptor_names_its_opener)
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	EXPECT_EQ(0, range_cmd(self->fd, RESMAP_IOC_RELEASE, p, 4 * pg, 0));
+}
+
+/*
+ * A descriptor kept across a privilege drop: the holder's fdinfo names
+ * the opener but does not list its mappings (their addresses are the
+ * opener's layout, which a process that could not trace it must not
+ * learn).
+ */
+TEST_F(fdinfo, layout_hidden_after_a_privilege_drop)
+{
+	long pg = self->pg;
+	char *p = reserve(self->fd, 4 * pg, 0, NULL);
+	pid_t parent = getpid(), child;
+	int status, owner;
+
+	if (geteuid())
+		SKIP(return, "needs root to drop privileges");
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, range_cmd(self->fd, RESMAP_IOC_COMMIT, p, 4 * pg, 0));
+	ASSERT_EQ(4 * pg, fdinfo_committed(self->fd, p, &owner));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(1);
+		if (fdinfo_committed(self->fd, p, &owner) != -1)
+			_exit(2);
+		_exit(owner == parent ? 0 : 3);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, range_cmd(self->fd, RESMAP_IOC_RELEASE, p, 4 * pg, 0));
+}
+
+/* A descriptor passed on by an opener that has exited names nobody. */
+TEST_F(fdinfo, exited_opener_is_minus_one)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], c = 0;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int sv[2], status, owner = 0, fd;
+	pid_t child;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		fd = open(RESMAP_DEVICE, O_RDWR | O_CLOEXEC);
+		if (fd < 0 || !reserve(fd, 4 * self->pg, 0, NULL))
+			_exit(1);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+		_exit(sendmsg(sv[1], &msg, 0) == 1 ? 0 : 2);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(1, recvmsg(sv[0], &msg, 0));
+	cm = CMSG_FIRSTHDR(&msg);
+	ASSERT_NE(NULL, cm);
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	EXPECT_EQ(-1, fdinfo_committed(fd, NULL, &owner));
+	EXPECT_EQ(-1, owner);
+	close(fd);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 TEST_HARNESS_MAIN

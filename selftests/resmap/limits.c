@@ -158,6 +158,35 @@ static int setup_split_batch(struct lim *l)
 	return 0;
 }
 
+/*
+ * Every even page committed, then every odd one mprotected: 65000 VMAs
+ * sharing one set of 32500 intervals (a split does not trim the set).
+ */
+static int setup_split_intervals(struct lim *l)
+{
+	struct resmap_op *ops;
+	unsigned int n = 0;
+	int ret;
+
+	/* fdinfo lists its opener's mappings: this process's own open. */
+	l->fd = open(RESMAP_DEVICE, O_RDWR | O_CLOEXEC);
+	if (l->fd < 0)
+		return -1;
+	l->len = SPLIT_PAGES * l->pg;
+	l->p = reserve(l->fd, l->len, 0, NULL);
+	ops = calloc(SPLIT_PAGES / 2 + 1, sizeof(*ops));
+	if (!l->p || !ops)
+		return -1;
+	for (size_t i = 0; i < SPLIT_PAGES; i += 2)
+		ops[n++] = op_of(RESMAP_OP_COMMIT, l->p + i * l->pg, l->pg,
+				 0, 0, 0, 0);
+	ret = batch(l->fd, ops, n, RESMAP_BATCH_ALL_OR_NOTHING, NULL);
+	free(ops);
+	for (size_t i = 1; !ret && i < SPLIT_PAGES; i += 2)
+		ret = mprotect(l->p + i * l->pg, l->pg, PROT_READ);
+	return ret;
+}
+
 /* The loop bodies: each round of a command, results ignored. */
 static void run_reserve(struct lim *l)
 {
@@ -236,6 +265,21 @@ static void run_residency(struct lim *l)
 	residency_cmd(l->fd, l->p, l->len);
 }
 
+/* What resmapctl stats PID reads: every reservation VMA and its bytes. */
+static void run_fdinfo(struct lim *l)
+{
+	char path[64], buf[65536];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", l->fd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+}
+
 FIXTURE(kill) {
 	int fd;
 	long map_count;		/* vm.max_map_count to restore, or -1 */
@@ -298,6 +342,12 @@ FIXTURE_VARIANT_ADD(kill, split_residency) {
 	.run = run_residency,
 };
 
+/* fdinfo once searched every interval for every VMA, unkillably. */
+FIXTURE_VARIANT_ADD(kill, split_fdinfo) {
+	.name = "fdinfo of 65000 VMAs, 32500 intervals",
+	.setup = setup_split_intervals, .run = run_fdinfo,
+};
+
 /* Last: unfixed, nothing here ends and the child stays behind. */
 FIXTURE_VARIANT_ADD(kill, residency_64t_committed) {
 	.name = "RESIDENCY 64TiB", .setup = setup_big_committed,
@@ -310,7 +360,8 @@ FIXTURE_SETUP(kill)
 	self->fd = open(RESMAP_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->fd);
 	if (variant->setup == setup_split || variant->setup == setup_split_batch ||
-	    variant->setup == setup_split_batch_failing) {
+	    variant->setup == setup_split_batch_failing ||
+	    variant->setup == setup_split_intervals) {
 		FILE *f = fopen(MAX_MAP_COUNT, "r+");
 		long v = -1;
 

@@ -184,6 +184,32 @@ TEST_F(nodes, tier_override)
 	EXPECT_EQ(guess, n[a.count - 1].tier);
 }
 
+/*
+ * Every memory node overridden to pmem: each reports PMEM, and DRAM (the
+ * top tier) has no node left (it once put them all on the top tier and
+ * called it DRAM).
+ */
+TEST_F(nodes, all_nodes_overridden_to_pmem)
+{
+	struct resmap_node n[MAX_NODES];
+	struct resmap_nodes a;
+	char val[256];
+	int len = 0;
+
+	for (int i = 0; i < MAX_NODES && len < 200; i++)
+		if (self->has_memory[i])
+			len += snprintf(val + len, sizeof(val) - len, "%s%d:pmem",
+					len ? "," : "", i);
+	ASSERT_EQ(0, put_param(val)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, nodes_cmd(self->fd, n, MAX_NODES, &a));
+	for (unsigned int i = 0; i < a.count; i++) {
+		EXPECT_EQ(RESMAP_TIER_PMEM, n[i].tier) TH_LOG("node %u", n[i].node);
+	}
+	ASSERT_EQ(0, put_param("\n"));
+	ASSERT_EQ(0, nodes_cmd(self->fd, n, MAX_NODES, &a));
+	EXPECT_EQ(RESMAP_TIER_DRAM, n[0].tier);
+}
+
 TEST_F(nodes, bad_arguments)
 {
 	struct resmap_node n[MAX_NODES];
