@@ -136,6 +136,9 @@ for kver in $KVERS; do
 	deb=$(fetch_deb "linux-image-$abi-unsigned")
 	img="$cache/kernel/$abi.img"
 	rm -rf "$img"
+	# dpkg-deb -x makes its target directory, not the parents: a fresh
+	# clone has no $cache/kernel yet.
+	mkdir -p "$cache/kernel"
 	dpkg-deb -x "$deb" "$img"
 	if [ "$(cat "$dir/.done" 2>/dev/null)" != "$guest_modules" ]; then
 		rm -rf "$dir"
