@@ -78,6 +78,10 @@ host_root() {
 		insmod "/lib/modules/virtio-9p/$m.ko" || return 1
 	done
 	mkdir -p /host && mount -t tmpfs -o mode=0755 host /host || return 1
+	# The guest's own /tmp first: a tree shared from under the host's
+	# /tmp (a clone in /tmp) is then mounted on it, not hidden by it.
+	mkdir -p /host/tmp && mount -t tmpfs -o mode=1777 tmp /host/tmp ||
+		return 1
 	while read -r tag path; do
 		mkdir -p "/host$path" &&
 		mount -t 9p -o ro,trans=virtio,version=9p2000.L,cache=loose,msize=262144 \
@@ -86,11 +90,10 @@ host_root() {
 	for d in bin lib lib64 sbin; do
 		ln -s "usr/$d" "/host/$d"
 	done
-	mkdir -p /host/proc /host/sys /host/dev /host/tmp /host/kselftest &&
+	mkdir -p /host/proc /host/sys /host/dev /host/kselftest &&
 	mount -t proc proc /host/proc &&
 	mount -t sysfs sysfs /host/sys &&
 	mount -t devtmpfs devtmpfs /host/dev &&
-	mount -t tmpfs -o mode=1777 tmp /host/tmp &&
 	mount -o bind /kselftest /host/kselftest &&
 	[ -x /host/usr/bin/python3 ]
 }
