@@ -79,14 +79,26 @@ static int placement_flags(PyObject *pl, uintmax_t *flags, PyObject **used)
 	return 0;
 }
 
-static int check_alignment(Py_ssize_t align)
+/*
+ * What every allocating call checks of its arguments: two sizes (@what
+ * names them in the message) not negative, the alignment 0 or a power of
+ * two, and the placement, whose flags go to @flags.  -1 with the Python
+ * error set.
+ */
+static int check_alloc_args(Py_ssize_t a, Py_ssize_t b, const char *what,
+			    Py_ssize_t align, PyObject *pl, uintmax_t *flags,
+			    PyObject **used)
 {
+	if (a < 0 || b < 0) {
+		PyErr_Format(PyExc_ValueError, "%s must not be negative", what);
+		return -1;
+	}
 	if (align < 0 || (align & (align - 1))) {
 		PyErr_SetString(PyExc_ValueError,
 				"alignment must be 0 or a power of two");
 		return -1;
 	}
-	return 0;
+	return placement_flags(pl, flags, used);
 }
 
 /* Pages of [addr, addr + len) per node: {node: pages}, resident only. */
@@ -188,12 +200,8 @@ static PyObject *Buffer_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "n|$nnO", kwlist, &size,
 					 &reserve, &align, &pl))
 		return NULL;
-	if (size < 0 || reserve < 0) {
-		PyErr_SetString(PyExc_ValueError,
-				"size and reserve must not be negative");
-		return NULL;
-	}
-	if (check_alignment(align) || placement_flags(pl, &flags, &used))
+	if (check_alloc_args(size, reserve, "size and reserve", align, pl,
+			     &flags, &used))
 		return NULL;
 	/*
 	 * A reservation of its own, always: so that it can grow in place
@@ -492,12 +500,8 @@ static PyObject *batch_alloc(PyObject *m, PyObject *args, PyObject *kw)
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "nn|$nO", kwlist, &count,
 					 &size, &align, &pl))
 		return NULL;
-	if (count < 0 || size < 0) {
-		PyErr_SetString(PyExc_ValueError,
-				"count and size must not be negative");
-		return NULL;
-	}
-	if (check_alignment(align) || placement_flags(pl, &flags, &used))
+	if (check_alloc_args(count, size, "count and size", align, pl, &flags,
+			     &used))
 		return NULL;
 	n = count;
 	ptrs = PyMem_RawCalloc(n ? n : 1, sizeof(void *));
